@@ -1,0 +1,82 @@
+"""Charging physics: how long a charge takes with the taper above 80%, and the weather's effect.
+
+Power is constant up to ``taper_start_soc`` (``a``) and falls linearly in state of charge to
+``taper_end_power_share`` (``f``) of the peak at 100%. With ``k = (1 - f) / (1 - a)``, time to
+go from ``s0`` to ``s1`` above ``a`` is ``C / (P k) * ln((1 - k (s0 - a)) / (1 - k (s1 - a)))``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from shenzhen_data import data_path
+
+from .params import sim_constants
+
+__all__ = ["charge_minutes", "soc_after", "taper_split", "temperature_factor", "monthly_mean_temperature"]
+
+
+def _taper():
+    c = sim_constants()
+    a, f = c["taper_start_soc"], c["taper_end_power_share"]
+    return a, (1 - f) / (1 - a)
+
+
+def taper_split(soc_from, soc_to, capacity_kwh, power_kw):
+    """Minutes at full power and minutes in the taper for a charge ``soc_from → soc_to``.
+
+    Returns ``(constant_min, taper_min)``; broadcasts over arrays.
+    """
+    a, k = _taper()
+    s0 = np.asarray(soc_from, dtype=float)
+    s1 = np.maximum(np.asarray(soc_to, dtype=float), s0)
+    below_to = np.minimum(s1, a)
+    constant_min = np.maximum(below_to - s0, 0.0) * capacity_kwh / power_kw * 60.0
+    t0, t1 = np.maximum(s0, a), np.maximum(s1, a)
+    taper_min = capacity_kwh / (power_kw * k) * np.log((1 - k * (t0 - a)) / (1 - k * (t1 - a))) * 60.0
+    return constant_min, taper_min
+
+
+def charge_minutes(soc_from, soc_to, capacity_kwh, power_kw):
+    """Minutes to charge from ``soc_from`` to ``soc_to`` at ``power_kw`` peak (taper included)."""
+    constant_min, taper_min = taper_split(soc_from, soc_to, capacity_kwh, power_kw)
+    return constant_min + taper_min
+
+
+def soc_after(soc_from, minutes, capacity_kwh, power_kw):
+    """State of charge after charging ``minutes`` from ``soc_from`` (inverse of
+    :func:`charge_minutes`); never above 1."""
+    a, k = _taper()
+    s0 = np.asarray(soc_from, dtype=float)
+    t_h = np.asarray(minutes, dtype=float) / 60.0
+    to_taper_h = np.maximum(a - s0, 0.0) * capacity_kwh / power_kw
+    flat = np.minimum(s0 + t_h * power_kw / capacity_kwh, np.maximum(s0, a))
+    left_h = np.maximum(t_h - to_taper_h, 0.0)
+    start = np.maximum(s0, a)
+    # in the taper 1 - k (s - a) decays exponentially at rate k P / C
+    tapered = a + (1 - (1 - k * (start - a)) * np.exp(-k * power_kw * left_h / capacity_kwh)) / k
+    return np.minimum(np.where(left_h > 0, tapered, flat), 1.0)
+
+
+def monthly_mean_temperature() -> pd.Series:
+    """Mean air temperature (°C) by month at the city-centre station, Sep 2022 - Feb 2023."""
+    weather = pd.read_csv(data_path("shenzhen", "urbanev", "weather_central.csv"))
+    month = pd.to_datetime(weather["time"], format="%Y/%m/%d %H:%M").dt.month
+    return weather.groupby(month)["T"].mean()
+
+
+def temperature_factor(month: int) -> float:
+    """Multiplier on BEV energy use for the month's mean temperature (heating or cooling).
+
+    The shipped weather covers September to February; other months take the nearest covered
+    month in the calendar (March-May → February, June-August → September).
+    """
+    if not 1 <= month <= 12:
+        raise ValueError(f"month: must be 1-12, got {month}")
+    temps = monthly_mean_temperature()
+    covered = month if month in temps.index else (2 if 3 <= month <= 5 else 9)
+    t = float(temps[covered])
+    c = sim_constants()
+    heat = c["heating_coeff_per_degc"] * max(0.0, c["comfort_low_degc"] - t)
+    cool = c["cooling_coeff_per_degc"] * max(0.0, t - c["comfort_high_degc"])
+    return 1.0 + heat + cool

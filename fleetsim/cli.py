@@ -1,0 +1,140 @@
+"""The ``fleetsim`` command: run scenarios, list and validate them, query the stock model."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+import pandas as pd
+
+from demand import DemandError
+from network import NetworkError
+
+from .errors import ResultsError, ScenarioError
+
+__all__ = ["main", "build_parser"]
+
+_USER_ERRORS = (ScenarioError, DemandError, NetworkError, ResultsError, FileNotFoundError)
+
+
+def _cmd_scenarios(args) -> int:
+    from .scenario import builtin_scenarios
+
+    for name, text in builtin_scenarios().items():
+        print(f"{name:<20} {text}")
+    return 0
+
+
+def _cmd_validate(args) -> int:
+    from .scenario import load_scenario
+
+    scenario = load_scenario(args.file)
+    print(f"{args.file}: valid scenario {scenario.name!r} (year {scenario.year}, seed {scenario.seed})")
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from .run import run_scenario, summary_table
+    from .scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    if args.sample is not None:
+        simulation = scenario.simulation.model_copy(update={"sample": args.sample})
+        scenario = scenario.model_validate({**scenario.model_dump(), "simulation": simulation.model_dump()})
+    with _ProgressBar(enabled=scenario.simulation.progress and sys.stderr.isatty()) as bar:
+        run = run_scenario(scenario, out_dir=args.out, seed=args.seed, progress=bar.update)
+    print(summary_table(run).to_string(index=False))
+    print(f"\nresults: {run.path}")
+    return 0
+
+
+class _ProgressBar:
+    """A tqdm bar per stage, shown only on a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled, self.bar, self.stage = enabled, None, None
+
+    def update(self, stage: str, fraction: float) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        if stage != self.stage:
+            self.close()
+            self.stage, self.bar = stage, tqdm(total=100, desc=stage, unit="%", leave=False)
+        self.bar.n = round(100 * fraction)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _cmd_stock(args) -> int:
+    from demand import required_share_path
+
+    from .scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    result = required_share_path(scenario.stock, args.target)
+    print(result.describe())
+    with pd.option_context("display.float_format", "{:.3f}".format):
+        print(result.path.to_string(index=False))
+    return 0 if result.reachable else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fleetsim",
+        description="Shenzhen transport electrification planner: fleet stock, fleet simulation, "
+        "station siting and targets of the Carbon Peaking Implementation Plan.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run a scenario and write its results folder")
+    p.add_argument("scenario", nargs="?", default="shenzhen-2025", help="built-in name or YAML file "
+                   "(default: shenzhen-2025)")
+    p.add_argument("--out", help="results folder (default: results/<scenario>-seed<N>)")
+    p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    p.add_argument("--sample", type=float, help="fraction of the fleet simulated (0-1]")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("scenarios", help="list the built-in scenarios")
+    p.set_defaults(func=_cmd_scenarios)
+
+    p = sub.add_parser("validate", help="check a scenario file")
+    p.add_argument("file")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("stock", help="smallest NEV share path of new vehicles that reaches a target")
+    p.add_argument("scenario", nargs="?", default="shenzhen-2030")
+    p.add_argument("--target", default="nev_stock_2030", help="target id from targets.csv "
+                   "(default: nev_stock_2030)")
+    p.set_defaults(func=_cmd_stock)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except _USER_ERRORS as err:
+        print(f"fleetsim: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("fleetsim: interrupted; no results folder was left half-written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""One scenario run, end to end: stock → network → simulation → targets → results folder."""
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+import demand
+from network import load_zones, travel_matrices, zone_graph
+
+from .results import write_results
+from .scenario import Scenario
+from .simulate import simulate_day
+
+__all__ = ["Run", "run_scenario", "default_out_dir", "zones_table", "summary_table"]
+
+log = logging.getLogger(__name__)
+
+
+def default_out_dir(scenario: Scenario, seed: int) -> Path:
+    """``results/<scenario>-seed<N>`` under the working directory."""
+    return Path("results") / f"{scenario.name}-seed{seed}"
+
+
+def zones_table(scenario: Scenario) -> pd.DataFrame:
+    """The zones with their graph degree and mean travel time to all other zones."""
+    zones = load_zones().copy()
+    graph = zone_graph(scenario.network)
+    zone_ids, time_min, _ = travel_matrices(scenario.network)
+    n = len(zone_ids)
+    mean_time = pd.Series(time_min.sum(axis=1) / (n - 1), index=zone_ids)
+    zones["degree"] = zones["zone_id"].map(dict(graph.degree())).astype("int64")
+    zones["mean_time_min"] = zones["zone_id"].map(mean_time)
+    return zones
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished run: its folder, the scenario as run and the tables written."""
+
+    path: Path
+    scenario: Scenario
+    tables: dict[str, pd.DataFrame]
+
+
+class _Stages:
+    """Wall time of each stage, for the manifest."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str):
+        start = time.perf_counter()
+        log.info("stage %s ...", name)
+        yield
+        self.seconds[name] = round(time.perf_counter() - start, 3)
+
+
+def simulation_metrics(tables: dict[str, pd.DataFrame], year: int) -> pd.DataFrame:
+    """Target metrics the simulated day provides (``metric, year, value``).
+
+    The fleet's contribution to the virtual power plant is the largest charging power, over the
+    day's 15-minute slots, that could be deferred within the sessions' dwell times (MW).
+    """
+    flexible_mw = tables["flexibility"].groupby("time_min")["flexible_kw"].sum().max() / 1000.0
+    return pd.DataFrame({"metric": ["virtual_power_plant_adjustable_load"], "year": [year],
+                         "value": [float(flexible_mw) if pd.notna(flexible_mw) else 0.0]})
+
+
+def run_scenario(scenario: Scenario, *, out_dir: str | Path | None = None, seed: int | None = None,
+                 progress=None) -> Run:
+    """Run ``scenario`` and write its results folder.
+
+    ``seed`` overrides the scenario's seed; ``progress(stage, fraction)`` is called as the run
+    advances. The folder appears only when complete.
+    """
+    seed = scenario.seed if seed is None else seed
+    scenario = scenario.model_copy(update={"seed": seed})
+    out = Path(out_dir) if out_dir is not None else default_out_dir(scenario, seed)
+    stage = _Stages()
+    tables: dict[str, pd.DataFrame] = {}
+    with stage("stock"):
+        tables["stock"] = demand.project_stock(scenario.stock)
+        tables["energy_by_year"] = demand.energy_by_year(tables["stock"], scenario.stock)
+    with stage("network"):
+        tables["zones"] = zones_table(scenario)
+    with stage("simulation"):
+        day = simulate_day(scenario, tables["stock"],
+                           progress=(lambda f: progress("simulation", f)) if progress else None)
+        tables.update(day.tables)
+    with stage("targets"):
+        metrics = pd.concat([demand.stock_metrics(tables["stock"], tables["energy_by_year"]),
+                             simulation_metrics(tables, scenario.year)], ignore_index=True)
+        tables["targets"] = demand.evaluate_targets(metrics)
+    manifest = {
+        "scenario": scenario.model_dump(mode="json"),
+        "seed": seed,
+        "timings_s": stage.seconds,
+        "simulation": {"agents": day.agents, "processes": day.processes},
+    }
+    return Run(write_results(out, tables, manifest), scenario, tables)
+
+
+def summary_table(run: Run) -> pd.DataFrame:
+    """Key figures of a run, one row each (``figure``, ``value``, ``unit``)."""
+    tables, scenario = run.tables, run.scenario
+    stock = tables["stock"]
+    year = stock[stock["year"] == scenario.year]
+    nev = year[year["powertrain"].isin(["BEV", "PHEV", "FCEV"])]["vehicles"].sum()
+    vehicles, sessions, load = tables["vehicles"], tables["sessions"], tables["load"]
+    electricity = load[load["carrier"] == "electricity"].groupby("time_min")["value"].sum()
+    public = sessions[~sessions["station_id"].isin(["home"]) & ~sessions["station_id"].str.startswith("depot-")]
+    flexible = tables["flexibility"].groupby("time_min")["flexible_kw"].sum()
+    mean_wait = (public["wait_min"] * public["weight"]).sum() / max(public["weight"].sum(), 1)
+    rows = [
+        ("zones", len(tables["zones"]), "zones"),
+        ("stations simulated (incl. depots)", len(tables["stations"]), "stations"),
+        (f"vehicles in {scenario.year}", int(year["vehicles"].sum()), "vehicles"),
+        (f"NEVs in {scenario.year}", int(nev), "vehicles"),
+        ("agents simulated", len(vehicles), f"sample {scenario.simulation.sample:g}"),
+        ("vehicles simulated", int(vehicles["weight"].sum()), "vehicles"),
+        ("charging energy of the day", round(electricity.sum() * 0.25 / 1e6, 2), "GWh"),
+        ("peak charging power", round(electricity.max() / 1e3, 1), "MW"),
+        ("largest deferrable charging power", round(flexible.max() / 1e3, 1), "MW"),
+        ("mean wait at public stations", round(float(mean_wait), 1), "min"),
+        ("vehicles stranded", int((vehicles["weight"] * vehicles["stranded"]).sum()), "vehicles"),
+    ]
+    targets = tables["targets"]
+    computed = targets[targets["modelled_value"].notna()]
+    rows.append(("targets met", f"{int(computed['met'].sum())} of {len(computed)} computed", ""))
+    return pd.DataFrame(rows, columns=["figure", "value", "unit"])

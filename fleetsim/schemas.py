@@ -1,0 +1,198 @@
+"""The schema of every results table: column, Arrow type, unit and meaning.
+
+This module is the written-down schema; the writer refuses a table that does not match it.
+``python -m fleetsim.schemas`` prints it as Markdown.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+
+__all__ = ["TABLES", "arrow_schema", "markdown"]
+
+_I, _F, _S, _B = pa.int64(), pa.float64(), pa.string(), pa.bool_()
+
+_EQUIPMENT_COUNTS = [
+    ("ac_7kw", _I, "piles", "AC 7 kW chargers"),
+    ("dc_60kw", _I, "piles", "DC 60 kW chargers"),
+    ("dc_120kw", _I, "piles", "DC 120 kW chargers"),
+    ("dc_480kw", _I, "piles", "DC 480 kW ultra-fast chargers"),
+    ("depot_dc_120kw", _I, "piles", "DC 120 kW depot chargers"),
+    ("lng_dispenser", _I, "dispensers", "LNG dispensers"),
+    ("h2_dispenser", _I, "dispensers", "hydrogen dispensers"),
+    ("swap_bay", _I, "bays", "battery-swap bays"),
+]
+
+#: name -> (description, [(column, arrow type, unit, meaning), ...])
+TABLES: dict[str, tuple[str, list[tuple[str, pa.DataType, str, str]]]] = {
+    "zones": (
+        "the 491 traffic zones of the network, one row each",
+        [
+            ("zone_id", _I, "", "traffic zone id (TAZ id of the source)"),
+            ("lon", _F, "deg", "centroid longitude (source datum, see network.stations)"),
+            ("lat", _F, "deg", "centroid latitude"),
+            ("area_km2", _F, "km2", "zone area"),
+            ("road_length_km", _F, "km", "road length inside the zone, as given by the source"),
+            ("district", _S, "", "district the centroid lies in"),
+            ("core", _B, "", "true in Futian, Luohu and Nanshan (core speed applies)"),
+            ("population", _I, "persons", "estimated residents (district population by road length)"),
+            ("centroid_repaired", _B, "", "true when the source centroid was missing"),
+            ("degree", _I, "links", "number of neighbouring zones in the graph"),
+            ("mean_time_min", _F, "min", "mean shortest travel time to every other zone"),
+        ],
+    ),
+    "stations": (
+        "energy stations of the run: existing chargers, assumed or planned sites, modelled depots",
+        [
+            ("station_id", _S, "", "station id, prefixed by its source"),
+            ("source", _S, "", "data source"),
+            ("zone_id", _I, "", "traffic zone holding the station"),
+            ("lon", _F, "deg", "longitude (source datum)"),
+            ("lat", _F, "deg", "latitude (source datum)"),
+            ("kind", _S, "", "charging, swapping, lng, h2, integrated (2+ supplies) or none"),
+            *_EQUIPMENT_COUNTS,
+        ],
+    ),
+    "stock": (
+        "vehicle stock by year, segment and powertrain (end of year)",
+        [
+            ("year", _I, "", "calendar year"),
+            ("segment", _S, "", "vehicle segment"),
+            ("powertrain", _S, "", "BEV, PHEV, LNG, FCEV or ICE"),
+            ("vehicles", _I, "vehicles", "stock at the end of the year"),
+            ("new_vehicles", _I, "vehicles", "registered during the year"),
+            ("retired", _I, "vehicles", "retired during the year (stock = last year + new - retired)"),
+        ],
+    ),
+    "energy_by_year": (
+        "yearly energy use and CO2 by segment, powertrain and carrier",
+        [
+            ("year", _I, "", "calendar year"),
+            ("segment", _S, "", "vehicle segment"),
+            ("powertrain", _S, "", "powertrain"),
+            ("carrier", _S, "", "electricity, petrol, diesel, lng or hydrogen"),
+            ("vehicle_km", _F, "km", "distance driven on this carrier"),
+            ("energy", _F, "see unit", "energy in the carrier's own unit"),
+            ("unit", _S, "", "unit of energy (GWh, ML, t)"),
+            ("final_energy_gwh", _F, "GWh", "energy at the lower heating value"),
+            ("ttw_co2_t", _F, "t", "tank-to-wheel CO2"),
+            ("wtw_co2_t", _F, "t", "well-to-wheel CO2"),
+        ],
+    ),
+    "targets": (
+        "every target of the plan with the modelled value where the model computes it",
+        [
+            ("target_id", _S, "", "target id (targets.csv)"),
+            ("year", _I, "", "target year"),
+            ("metric", _S, "", "what is measured"),
+            ("target_value", _F, "see targets.csv", "the plan's figure"),
+            ("modelled_value", _F, "same", "the run's figure; empty when not modelled"),
+            ("bound", _S, "", "about (within 5%) or at_least"),
+            ("met", pa.bool_(), "", "whether the modelled value meets the target; empty when not modelled"),
+        ],
+    ),
+    "sessions": (
+        "every charging, refuelling and swap session of the simulated day",
+        [
+            ("vehicle", _I, "", "agent index (vehicles table)"),
+            ("segment", _S, "", "vehicle segment"),
+            ("powertrain", _S, "", "powertrain"),
+            ("station_id", _S, "", "station (stations table), or 'home' for a private pile"),
+            ("equipment", _S, "", "equipment type used"),
+            ("zone_id", _I, "", "zone of the station (home zone for home sessions)"),
+            ("arrive_min", _F, "min", "arrival, minutes since midnight"),
+            ("start_min", _F, "min", "start of service"),
+            ("end_min", _F, "min", "end of service (the vehicle leaves)"),
+            ("wait_min", _F, "min", "queueing time"),
+            ("energy", _F, "see unit", "energy delivered"),
+            ("unit", _S, "", "kWh or kg"),
+            ("weight", _I, "vehicles", "vehicles the agent stands for"),
+        ],
+    ),
+    "load": (
+        "15-minute energy demand by zone, carrier and segment, city totals (weighted)",
+        [
+            ("time_min", _I, "min", "start of the 15-minute slot"),
+            ("zone_id", _I, "", "zone"),
+            ("carrier", _S, "", "electricity, lng or h2"),
+            ("segment", _S, "", "vehicle segment"),
+            ("value", _F, "see unit", "mean power (kW) or flow (kg/h) over the slot"),
+            ("unit", _S, "", "kW or kg/h"),
+        ],
+    ),
+    "flexibility": (
+        "charging power and the part of it that could be deferred, per 15-minute slot",
+        [
+            ("time_min", _I, "min", "start of the 15-minute slot"),
+            ("segment", _S, "", "vehicle segment"),
+            ("charging_kw", _F, "kW", "mean charging power of the slot"),
+            ("flexible_kw", _F, "kW", "part of it from sessions that stay plugged in at least 15 min "
+             "longer than they need"),
+        ],
+    ),
+    "station_use": (
+        "use of every simulated resource (station x equipment type)",
+        [
+            ("station_id", _S, "", "station"),
+            ("equipment", _S, "", "equipment type"),
+            ("zone_id", _I, "", "zone"),
+            ("units", _I, "", "real piles, dispensers or bays"),
+            ("sim_units", _I, "", "servers in the simulation (scaled by the sample)"),
+            ("utilisation", _F, "fraction", "busy share of server time over the simulated span"),
+            ("wait_p50_min", _F, "min", "median wait of sessions served"),
+            ("wait_p95_min", _F, "min", "95th-percentile wait"),
+            ("served_agents", _I, "agents", "sessions served in the simulation"),
+            ("served_vehicles", _I, "vehicles", "sessions served, weighted"),
+            ("balked_vehicles", _I, "vehicles", "arrivals that drove on because of the queue, weighted"),
+            ("max_queue", _I, "agents", "longest queue seen"),
+        ],
+    ),
+    "vehicles": (
+        "every simulated agent's day",
+        [
+            ("vehicle", _I, "", "agent index"),
+            ("segment", _S, "", "vehicle segment"),
+            ("powertrain", _S, "", "powertrain"),
+            ("weight", _I, "vehicles", "vehicles the agent stands for"),
+            ("base_zone_id", _I, "", "home or depot zone"),
+            ("km", _F, "km", "distance driven"),
+            ("energy_used", _F, "see unit", "battery energy (kWh) or gas (kg) used"),
+            ("energy_charged", _F, "see unit", "energy taken on"),
+            ("start_level", _F, "see unit", "energy in store at midnight"),
+            ("end_level", _F, "see unit", "energy in store at the end (start + charged - used)"),
+            ("unit", _S, "", "kWh or kg"),
+            ("petrol_l", _F, "L", "petrol used by a PHEV with an empty battery"),
+            ("stranded", _B, "", "ran out of reach of any suitable station"),
+        ],
+    ),
+    "co2_daily": (
+        "CO2 of the simulated day by segment and powertrain (weighted)",
+        [
+            ("segment", _S, "", "vehicle segment"),
+            ("powertrain", _S, "", "powertrain"),
+            ("ttw_co2_t", _F, "t", "tank-to-wheel CO2"),
+            ("wtw_co2_t", _F, "t", "well-to-wheel CO2 (grid factor of the year)"),
+        ],
+    ),
+}
+
+
+def arrow_schema(name: str) -> pa.Schema:
+    """The Arrow schema of table ``name``, units kept as field metadata."""
+    _, columns = TABLES[name]
+    return pa.schema(
+        [pa.field(col, typ, metadata={"unit": unit, "description": text}) for col, typ, unit, text in columns]
+    )
+
+
+def markdown() -> str:
+    """Every schema as Markdown, for the README."""
+    parts = []
+    for name, (text, columns) in TABLES.items():
+        parts.append(f"### `{name}.parquet`: {text}\n\n| column | type | unit | meaning |\n|---|---|---|---|")
+        parts += [f"| `{c}` | {t} | {u} | {d} |" for c, t, u, d in columns]
+        parts.append("")
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    print(markdown())

@@ -1,0 +1,113 @@
+"""Target metrics and the target table."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from demand import (
+    DemandError,
+    StockParams,
+    energy_by_year,
+    evaluate_targets,
+    load_targets,
+    project_stock,
+    stock_metrics,
+)
+from demand.targets import TARGET_COLUMNS
+from shenzhen_data import data_path
+
+
+@pytest.fixture(scope="module")
+def stock() -> pd.DataFrame:
+    return project_stock(StockParams())
+
+
+@pytest.fixture(scope="module")
+def metrics(stock) -> pd.DataFrame:
+    params = StockParams()
+    return stock_metrics(stock, energy_by_year(stock, params), params=params)
+
+
+def value(metrics, metric, year) -> float:
+    return metrics.loc[(metrics["metric"] == metric) & (metrics["year"] == year), "value"].item()
+
+
+def test_load_targets_is_the_csv():
+    pd.testing.assert_frame_equal(load_targets(), pd.read_csv(data_path("facts", "targets.csv")))
+
+
+def test_metrics_are_tidy(metrics):
+    assert list(metrics.columns) == ["metric", "year", "value"]
+    assert not metrics.duplicated(["metric", "year"]).any()
+    for name in (
+        "nev_stock", "new_vehicle_nev_or_clean_share", "lng_vehicle_stock", "fcev_stock",
+        "bus_taxi_ridehail_electric_share", "port_tractor_and_waste_transfer_clean_share",
+        "private_home_chargers", "road_electricity_gwh", "road_ttw_co2_t", "road_wtw_co2_t",
+    ):
+        assert name in set(metrics["metric"]), name
+
+
+def test_metric_definitions(stock, metrics):
+    y = stock[stock["year"] == 2030]
+    nev = y.loc[y["powertrain"].isin(["BEV", "PHEV", "FCEV"]), "vehicles"].sum()
+    assert value(metrics, "nev_stock", 2030) == nev
+    assert value(metrics, "lng_vehicle_stock", 2030) == y.loc[y["powertrain"] == "LNG", "vehicles"].sum()
+    clean_new = y.loc[y["powertrain"] != "ICE", "new_vehicles"].sum()
+    clean_share = value(metrics, "new_vehicle_nev_or_clean_share", 2030)
+    assert clean_share == pytest.approx(clean_new / y["new_vehicles"].sum())
+    assert clean_share > value(metrics, "nev_share_of_new_registrations", 2030)
+    private = y[(y["segment"] == "private_car") & y["powertrain"].isin(["BEV", "PHEV"])]["vehicles"].sum()
+    share = StockParams().home_charging_access_share
+    assert value(metrics, "private_home_chargers", 2030) == round(private * share)
+
+
+def test_policy_milestones_in_baseline(metrics):
+    assert value(metrics, "port_tractor_and_waste_transfer_clean_share", 2024) == 1.0
+    assert value(metrics, "bus_taxi_ridehail_electric_share", 2025) == 1.0
+
+
+def test_every_target_row_is_listed(metrics):
+    table = evaluate_targets(metrics)
+    targets = load_targets()
+    assert tuple(table.columns) == TARGET_COLUMNS
+    assert list(table["target_id"]) == list(targets["target_id"])
+    assert table["met"].dtype == "boolean"
+    missing = table["modelled_value"].isna()
+    assert table.loc[missing, "met"].isna().all()
+    assert table.loc[~missing, "met"].notna().all()
+    modelled = set(table.loc[~missing, "target_id"])
+    assert {"nev_stock_2025", "nev_stock_2030", "new_clean_share_2025", "new_clean_share_2030",
+            "lng_stock_2025", "fcev_stock_2025", "port_clean_2024", "public_fleet_electric"} <= modelled
+    assert "chargers_2025" not in modelled
+
+
+def test_other_parts_can_append_metrics(metrics):
+    extra = pd.DataFrame(
+        {"metric": ["charging_facilities_cumulative", "virtual_power_plant_adjustable_load"],
+         "year": [2025, 2030], "value": [650_000.0, 1_400.0]}
+    )
+    table = evaluate_targets(pd.concat([metrics, extra], ignore_index=True)).set_index("target_id")
+    assert table.loc["chargers_2025", "met"]
+    assert not table.loc["vpp_2030", "met"]
+    assert pd.isna(table.loc["vpp_2025", "met"])
+
+
+def test_about_and_at_least_semantics():
+    targets = pd.DataFrame(
+        {"target_id": ["a", "b", "c", "d", "e"], "year": [2030] * 5, "metric": ["m1", "m2", "m3", "m4", "m5"],
+         "value": [100.0, 100.0, 100.0, 1.0, 1.0], "unit": "x",
+         "bound": ["about", "about", "about", "at_least", "at_least"]}
+    )
+    metrics = pd.DataFrame(
+        {"metric": ["m1", "m2", "m3", "m4", "m5"], "year": [2030] * 5,
+         "value": [104.9, 94.0, 106.0, 1.0, 0.999]}
+    )
+    table = evaluate_targets(metrics, targets=targets)
+    assert list(table["met"]) == [True, False, False, True, False]
+
+
+def test_duplicate_metric_rows_are_an_error(metrics):
+    doubled = pd.concat([metrics, metrics.head(1)], ignore_index=True)
+    with pytest.raises(DemandError, match="several values"):
+        evaluate_targets(doubled)
