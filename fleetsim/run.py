@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import demand
@@ -16,7 +17,7 @@ from .results import write_results
 from .scenario import Scenario
 from .simulate import simulate_day
 
-__all__ = ["Run", "run_scenario", "default_out_dir", "zones_table", "summary_table"]
+__all__ = ["Run", "run_scenario", "default_out_dir", "zones_table", "key_figures", "summary_table"]
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ def run_scenario(scenario: Scenario, *, out_dir: str | Path | None = None, seed:
         metrics = pd.concat([demand.stock_metrics(tables["stock"], tables["energy_by_year"]),
                              simulation_metrics(tables, scenario.year)], ignore_index=True)
         tables["targets"] = demand.evaluate_targets(metrics)
+        tables["figures"] = key_figures(tables, scenario)
     manifest = {
         "scenario": scenario.model_dump(mode="json"),
         "seed": seed,
@@ -106,31 +108,54 @@ def run_scenario(scenario: Scenario, *, out_dir: str | Path | None = None, seed:
     return Run(write_results(out, tables, manifest), scenario, tables)
 
 
-def summary_table(run: Run) -> pd.DataFrame:
-    """Key figures of a run, one row each (``figure``, ``value``, ``unit``)."""
-    tables, scenario = run.tables, run.scenario
+def key_figures(tables: dict[str, pd.DataFrame], scenario: Scenario) -> pd.DataFrame:
+    """The run's headline figures for its year: ``figure, year, value, unit``."""
     stock = tables["stock"]
     year = stock[stock["year"] == scenario.year]
-    nev = year[year["powertrain"].isin(["BEV", "PHEV", "FCEV"])]["vehicles"].sum()
     vehicles, sessions, load = tables["vehicles"], tables["sessions"], tables["load"]
-    electricity = load[load["carrier"] == "electricity"].groupby("time_min")["value"].sum()
-    public = sessions[~sessions["station_id"].isin(["home"]) & ~sessions["station_id"].str.startswith("depot-")]
+    by_carrier = load.groupby(["carrier", "time_min"])["value"].sum()
+    electricity = by_carrier.get("electricity", pd.Series(dtype=float))
+    public = sessions[(sessions["station_id"] != "home") & ~sessions["station_id"].str.startswith("depot-")]
+    weights = public["weight"].to_numpy(float)
+    waits = public["wait_min"].to_numpy(float)
     flexible = tables["flexibility"].groupby("time_min")["flexible_kw"].sum()
-    mean_wait = (public["wait_min"] * public["weight"]).sum() / max(public["weight"].sum(), 1)
+    co2 = tables["co2_daily"]
     rows = [
-        ("zones", len(tables["zones"]), "zones"),
-        ("stations simulated (incl. depots)", len(tables["stations"]), "stations"),
-        (f"vehicles in {scenario.year}", int(year["vehicles"].sum()), "vehicles"),
-        (f"NEVs in {scenario.year}", int(nev), "vehicles"),
-        ("agents simulated", len(vehicles), f"sample {scenario.simulation.sample:g}"),
-        ("vehicles simulated", int(vehicles["weight"].sum()), "vehicles"),
-        ("charging energy of the day", round(electricity.sum() * 0.25 / 1e6, 2), "GWh"),
-        ("peak charging power", round(electricity.max() / 1e3, 1), "MW"),
-        ("largest deferrable charging power", round(flexible.max() / 1e3, 1), "MW"),
-        ("mean wait at public stations", round(float(mean_wait), 1), "min"),
-        ("vehicles stranded", int((vehicles["weight"] * vehicles["stranded"]).sum()), "vehicles"),
+        ("vehicles", year["vehicles"].sum(), "vehicles"),
+        ("nev_stock", year[year["powertrain"].isin(["BEV", "PHEV", "FCEV"])]["vehicles"].sum(), "vehicles"),
+        ("vehicles_simulated", vehicles["weight"].sum(), "vehicles"),
+        ("agents_simulated", len(vehicles), "agents"),
+        ("charging_energy_day", electricity.sum() * 0.25 / 1e6, "GWh"),
+        ("peak_charging_power", electricity.max() / 1e3 if len(electricity) else 0.0, "MW"),
+        ("flexible_power_max", flexible.max() / 1e3 if len(flexible) else 0.0, "MW"),
+        ("lng_day", by_carrier.get("lng", pd.Series(dtype=float)).sum() * 0.25 / 1e3, "t"),
+        ("h2_day", by_carrier.get("h2", pd.Series(dtype=float)).sum() * 0.25 / 1e3, "t"),
+        ("public_sessions", weights.sum(), "sessions"),
+        ("public_wait_mean", (waits * weights).sum() / weights.sum() if weights.sum() else 0.0, "min"),
+        ("public_wait_p95", _weighted_quantile(waits, weights, 0.95), "min"),
+        ("stranded_vehicles", (vehicles["weight"] * vehicles["stranded"]).sum(), "vehicles"),
+        ("ttw_co2_day", co2["ttw_co2_t"].sum(), "t"),
+        ("wtw_co2_day", co2["wtw_co2_t"].sum(), "t"),
     ]
-    targets = tables["targets"]
+    return pd.DataFrame({"figure": [r[0] for r in rows], "year": scenario.year,
+                         "value": [float(r[1]) for r in rows], "unit": [r[2] for r in rows]})
+
+
+def _weighted_quantile(values, weights, q: float) -> float:
+    if len(values) == 0 or weights.sum() == 0:
+        return 0.0
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cum, q * cum[-1])])
+
+
+def summary_table(run: Run) -> pd.DataFrame:
+    """Key figures of a run and its target count, one row each (``figure, value, unit``)."""
+    figures = run.tables["figures"]
+    rows = [(f.replace("_", " "), round(v, 2) if abs(v) < 100 else int(round(v)), u)
+            for f, v, u in zip(figures["figure"], figures["value"], figures["unit"])]
+    targets = run.tables["targets"]
     computed = targets[targets["modelled_value"].notna()]
-    rows.append(("targets met", f"{int(computed['met'].sum())} of {len(computed)} computed", ""))
+    rows.append(("targets met", f"{int(computed['met'].sum())} of {len(computed)} computed "
+                 f"({len(targets)} in the plan)", ""))
     return pd.DataFrame(rows, columns=["figure", "value", "unit"])

@@ -164,6 +164,15 @@ TABLES: dict[str, tuple[str, list[tuple[str, pa.DataType, str, str]]]] = {
             ("stranded", _B, "", "ran out of reach of any suitable station"),
         ],
     ),
+    "figures": (
+        "the run's headline figures for its year",
+        [
+            ("figure", _S, "", "figure name (see fleetsim.run.key_figures)"),
+            ("year", _I, "", "scenario year"),
+            ("value", _F, "see unit", "value"),
+            ("unit", _S, "", "unit"),
+        ],
+    ),
     "co2_daily": (
         "CO2 of the simulated day by segment and powertrain (weighted)",
         [
