@@ -6,6 +6,9 @@ go from ``s0`` to ``s1`` above ``a`` is ``C / (P k) * ln((1 - k (s0 - a)) / (1 -
 """
 from __future__ import annotations
 
+import math
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
@@ -13,10 +16,11 @@ from shenzhen_data import data_path
 
 from .params import sim_constants
 
-__all__ = ["charge_minutes", "soc_after", "taper_split", "temperature_factor", "monthly_mean_temperature"]
+__all__ = ["charge_minutes", "soc_after", "charge_minutes_one", "soc_after_one", "taper_split", "temperature_factor", "monthly_mean_temperature"]
 
 
-def _taper():
+@lru_cache(maxsize=1)
+def _taper() -> tuple[float, float]:
     c = sim_constants()
     a, f = c["taper_start_soc"], c["taper_end_power_share"]
     return a, (1 - f) / (1 - a)
@@ -56,6 +60,27 @@ def soc_after(soc_from, minutes, capacity_kwh, power_kw):
     # in the taper 1 - k (s - a) decays exponentially at rate k P / C
     tapered = a + (1 - (1 - k * (start - a)) * np.exp(-k * power_kw * left_h / capacity_kwh)) / k
     return np.minimum(np.where(left_h > 0, tapered, flat), 1.0)
+
+
+def charge_minutes_one(soc_from: float, soc_to: float, capacity_kwh: float, power_kw: float) -> float:
+    """:func:`charge_minutes` for one session, in plain floats (the simulation's hot path)."""
+    a, k = _taper()
+    s1 = max(soc_to, soc_from)
+    minutes = max(min(s1, a) - soc_from, 0.0) * capacity_kwh / power_kw * 60.0
+    t0, t1 = max(soc_from, a), max(s1, a)
+    return minutes + capacity_kwh / (power_kw * k) * math.log((1 - k * (t0 - a)) / (1 - k * (t1 - a))) * 60.0
+
+
+def soc_after_one(soc_from: float, minutes: float, capacity_kwh: float, power_kw: float) -> float:
+    """:func:`soc_after` for one session, in plain floats."""
+    a, k = _taper()
+    t_h = minutes / 60.0
+    to_taper_h = max(a - soc_from, 0.0) * capacity_kwh / power_kw
+    if t_h <= to_taper_h:
+        return min(soc_from + t_h * power_kw / capacity_kwh, 1.0)
+    start = max(soc_from, a)
+    left_h = t_h - to_taper_h
+    return min(a + (1 - (1 - k * (start - a)) * math.exp(-k * power_kw * left_h / capacity_kwh)) / k, 1.0)
 
 
 def monthly_mean_temperature() -> pd.Series:

@@ -88,8 +88,9 @@ def station_inventory(extra: pd.DataFrame | None = None) -> pd.DataFrame:
 
 def build_infrastructure(agents: Agents, *, sample: float, zone_ids: np.ndarray, time_min: np.ndarray,
                          public: pd.DataFrame | None = None) -> Infrastructure:
-    """Resources for the public stations (``public``, default :func:`station_inventory`) and
-    the agents' depots, with each zone's nearest candidates per family."""
+    """Resources for the public stations (``public``: a full station table, default
+    :func:`station_inventory`) and the agents' depots, with each zone's nearest candidates per
+    family."""
     public = station_inventory() if public is None else public
     depots = _depot_stations(agents, zone_ids)
     stations = pd.concat([public, depots], ignore_index=True)

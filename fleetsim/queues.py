@@ -22,6 +22,7 @@ class MonitoredResource(simpy.Resource):
         self.served = 0
         self.balked = 0
         self.max_queue = 0
+        self.max_in_service = 0
         self.waits_min: list[float] = []
         self._busy_area = 0.0
         self._last_change = env.now
@@ -42,8 +43,10 @@ class MonitoredResource(simpy.Resource):
         return super().release(request)
 
     def record_wait(self, wait_min: float) -> None:
+        """Called when a request is granted: the wait it had and one more served."""
         self.waits_min.append(wait_min)
         self.served += 1
+        self.max_in_service = max(self.max_in_service, len(self.users))
 
     def busy_server_minutes(self) -> float:
         self._account()
@@ -91,6 +94,7 @@ def station_queue(arrivals_per_h: float, mean_service_min: float, servers: int, 
         arrived = env.now
         with station.request() as req:
             yield req
+            station.record_wait(env.now - arrived)
             if arrived >= warmup_min:
                 waits.append(env.now - arrived)
             yield env.timeout(service_min)

@@ -1,0 +1,117 @@
+"""The Dash app: a multi-page dashboard over fleetsim results folders.
+
+``create_app`` builds the app for a list of results folders (runs, sweeps or folders of them)
+and a runs root where new runs go; ``serve`` runs it. Pages are registered with
+:func:`dash.register_page` from the modules in :mod:`dashboard.pages`; each module has a
+``layout`` function and wires its own callbacks on the app it is given.
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+import dash
+import diskcache
+from dash import Input, Output, State, dcc, html
+
+from .pages import day, fleet, run, scenarios, stations, targets
+from .reader import ResultsReader
+from .state import STATE_KEY, DashboardState
+
+__all__ = ["PAGES", "create_app", "serve"]
+
+log = logging.getLogger(__name__)
+
+#: the pages in navigation order
+PAGES = (targets, fleet, day, stations, scenarios, run)
+_TITLE = "Shenzhen fleet planner"
+_ASSETS = Path(__file__).resolve().parent / "assets"
+
+
+def _nav_id(page) -> str:
+    return f"nav-{page.NAME.lower()}"
+
+
+def _shell(state: DashboardState) -> html.Div:
+    state.reader.refresh()
+    problems = state.reader.problems
+    return html.Div([
+        html.Header([
+            html.Div([html.Span("深", className="brand-mark"), html.Span(_TITLE, className="brand-name")],
+                     className="brand"),
+            html.Nav([dcc.Link(p.NAME, href=p.PATH, id=_nav_id(p), className="nav-link") for p in PAGES],
+                     className="nav"),
+        ], className="app-header"),
+        html.Div([html.Div(p) for p in problems], id="app-problems", className="app-problems", role="alert",
+                 hidden=not problems),
+        html.Main(dash.page_container, className="app-main"),
+        dcc.Store(id="app-selected-run", storage_type="session"),
+    ], className="app")
+
+
+def create_app(results_dirs: list[Path], *, runs_root: Path, cache_dir: Path | None = None) -> dash.Dash:
+    """Build the dashboard over ``results_dirs``.
+
+    Parameters
+    ----------
+    results_dirs : list of Path
+        Results folders to show: runs, sweep folders or folders holding either. Listed first in
+        every run picker, in this order; a missing or broken one is reported on the page.
+    runs_root : Path
+        Where the Run page writes new runs; runs already there are listed too (newest first).
+    cache_dir : Path, optional
+        Folder of the background-job cache; default a temporary folder removed at exit.
+
+    Returns
+    -------
+    dash.Dash
+        The app; its Flask server is ``app.server``.
+    """
+    reader = ResultsReader([Path(p) for p in results_dirs], Path(runs_root))
+    state = DashboardState(reader=reader, runs_root=Path(runs_root))
+    if cache_dir is None:
+        cache_dir = Path(tempfile.mkdtemp(prefix="fleetsim-dashboard-"))
+        atexit.register(shutil.rmtree, cache_dir, True)
+    manager = dash.DiskcacheManager(diskcache.Cache(str(cache_dir)))
+    app = dash.Dash(
+        __name__,
+        title=_TITLE,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(_ASSETS),
+        serve_locally=True,
+        suppress_callback_exceptions=True,  # page components exist only while their page is shown
+        background_callback_manager=manager,
+        # the run picked on one page is the run the next page opens with
+        routing_callback_inputs={"selected_run": State("app-selected-run", "data")},
+    )
+    app.server.extensions[STATE_KEY] = state
+    for order, page in enumerate(PAGES):
+        dash.register_page(page.__name__, path=page.PATH, name=page.NAME, order=order, layout=page.layout,
+                           title=f"{page.NAME} · {_TITLE}", description=(page.__doc__ or "").split("\n")[0])
+    app.layout = lambda: _shell(state)
+    for page in PAGES:
+        page.register_callbacks(app, state)
+        picker = getattr(page, "RUN_SELECT", None)
+        if picker:
+            app.callback(Output("app-selected-run", "data", allow_duplicate=True), Input(picker, "value"),
+                         prevent_initial_call=True)(lambda value: value or dash.no_update)
+    app.clientside_callback(
+        "function(path) { return [" + ", ".join(
+            f"(path === '{p.PATH}' ? 'nav-link active' : 'nav-link')" for p in PAGES) + "]; }",
+        *[Output(_nav_id(p), "className") for p in PAGES], Input("_pages_location", "pathname"),
+    )
+    log.info("dashboard over %d run(s); new runs go to %s", len(reader.runs(refresh=False)), runs_root)
+    return app
+
+
+def serve(results_dirs: list[Path], *, host: str = "127.0.0.1", port: int = 8050,
+          runs_root: Path = Path("results"), debug: bool = False) -> None:
+    """Build the dashboard and serve it until interrupted."""
+    app = create_app(results_dirs, runs_root=runs_root)
+    log.info("dashboard at http://%s:%d/", host, port)
+    # the reloader would start the whole command a second time
+    app.run(host=host, port=port, debug=debug, use_reloader=False)

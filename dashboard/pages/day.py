@@ -1,0 +1,47 @@
+"""Day page: the simulated weekday in 15-minute slots: load by carrier and segment, the
+deferrable charging band against the virtual power plant targets, waits and queues."""
+from __future__ import annotations
+
+from dash import Input, Output, html
+
+from ..figures import flexibility_figure, load_figure, waits_figure
+from ..state import DashboardState, current_state
+from ..ui import DATA_ERRORS, error_box, error_text, graph, no_data, page_header, pick_run, run_picker
+
+__all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "layout", "render", "register_callbacks"]
+
+PATH, NAME, RUN_SELECT = "/day", "Day", "day-run-select"
+GRAPHS = ("day-load-graph", "day-flex-graph", "day-wait-graph")
+
+
+def layout(selected_run: str | None = None, **_query) -> html.Div:
+    """The page for the selected run."""
+    reader = current_state().reader
+    return html.Div([
+        page_header("Day", "One simulated weekday of the run's year, scaled up from the sampled agents: "
+                    "when and where energy is drawn, how much charging could be deferred, and who waits."),
+        html.Div([run_picker(RUN_SELECT, reader, pick_run(reader, selected_run))], className="controls"),
+        error_box("day-error"),
+        graph("day-load-graph", height=630),
+        html.Div([graph("day-flex-graph", height=380), graph("day-wait-graph", height=460)], className="grid-2"),
+    ], className="page")
+
+
+def render(state: DashboardState, run_id: str | None) -> tuple:
+    """``(error, load, flexibility, waits)`` for a run."""
+    if not run_id:
+        return ("No results to show yet: launch a run on the Run page.",
+                *[no_data("no run selected")] * len(GRAPHS))
+    try:
+        reader = state.reader
+        return ("", load_figure(reader.table(run_id, "load"), run=run_id),
+                flexibility_figure(reader.table(run_id, "flexibility"), reader.table(run_id, "targets"), run=run_id),
+                waits_figure(reader.table(run_id, "sessions"), run=run_id))
+    except DATA_ERRORS as err:
+        return (error_text(err), *[no_data("no data: see the message above", run=run_id)] * len(GRAPHS))
+
+
+def register_callbacks(app, state: DashboardState) -> None:
+    """Wire the run picker to :func:`render`."""
+    app.callback(Output("day-error", "children"), *[Output(g, "figure") for g in GRAPHS],
+                 Input(RUN_SELECT, "value"))(lambda run_id: render(state, run_id))

@@ -1,0 +1,47 @@
+"""Fleet page: vehicle stock by segment and powertrain, energy by carrier and CO2 by year."""
+from __future__ import annotations
+
+from dash import Input, Output, html
+
+from ..figures import co2_figure, energy_figure, stock_figure
+from ..state import DashboardState, current_state
+from ..ui import DATA_ERRORS, error_box, error_text, graph, no_data, page_header, pick_run, run_picker
+
+__all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "layout", "render", "register_callbacks"]
+
+PATH, NAME, RUN_SELECT = "/fleet", "Fleet", "fleet-run-select"
+GRAPHS = ("fleet-stock-graph", "fleet-energy-graph", "fleet-co2-graph")
+
+
+def layout(selected_run: str | None = None, **_query) -> html.Div:
+    """The page for the selected run."""
+    reader = current_state().reader
+    return html.Div([
+        page_header("Fleet", "Stock model of Shenzhen's road vehicles, 2015–2035: stock turnover, energy "
+                    "and CO₂ of the run's scenario (dotted line: the simulated year)."),
+        html.Div([run_picker(RUN_SELECT, reader, pick_run(reader, selected_run))], className="controls"),
+        error_box("fleet-error"),
+        graph("fleet-stock-graph", height=460),
+        html.Div([graph("fleet-energy-graph"), graph("fleet-co2-graph")], className="grid-2"),
+    ], className="page")
+
+
+def render(state: DashboardState, run_id: str | None) -> tuple:
+    """``(error, stock, energy, co2)`` for a run."""
+    if not run_id:
+        return ("No results to show yet: launch a run on the Run page.",
+                *[no_data("no run selected")] * len(GRAPHS))
+    try:
+        stock = state.reader.table(run_id, "stock")
+        energy = state.reader.table(run_id, "energy_by_year")
+        year = state.reader.run_info(run_id).year
+        return ("", stock_figure(stock, year=year, run=run_id), energy_figure(energy, year=year, run=run_id),
+                co2_figure(energy, year=year, run=run_id))
+    except DATA_ERRORS as err:
+        return (error_text(err), *[no_data("no data: see the message above", run=run_id)] * len(GRAPHS))
+
+
+def register_callbacks(app, state: DashboardState) -> None:
+    """Wire the run picker to :func:`render`."""
+    app.callback(Output("fleet-error", "children"), *[Output(g, "figure") for g in GRAPHS],
+                 Input(RUN_SELECT, "value"))(lambda run_id: render(state, run_id))

@@ -1,0 +1,137 @@
+"""Run page: a built-in scenario with its main levers changed, launched as a background job."""
+from __future__ import annotations
+
+from dash import Input, Output, State, dash_table, dcc, html
+from dash.exceptions import PreventUpdate
+
+from fleetsim.errors import ScenarioError
+from fleetsim.scenario import builtin_scenarios, load_scenario
+
+from ..launch import LEVER_YEAR, RUN_ERRORS, build_scenario, run_job
+from ..state import DashboardState, current_state
+from ..ui import page_header
+
+__all__ = ["PATH", "NAME", "LEVERS", "layout", "defaults", "check", "launch", "run_rows", "register_callbacks"]
+
+PATH, NAME = "/run", "Run"
+#: component ids of the levers, in the order of :func:`check` and :func:`launch` arguments
+LEVERS = ("run-scenario", "run-name", "run-year", "run-nev-share", "run-sample", "run-seed")
+_RUN_COLUMNS = (("Run", "run"), ("Scenario", "scenario"), ("Year", "year"), ("Status", "status"),
+                ("Folder", "folder"))
+
+
+def _field(label: str, component, hint: str = "") -> html.Div:
+    return html.Div([html.Label(label, htmlFor=component.id, className="control-label"), component,
+                     html.Small(hint, className="hint") if hint else None], className="field")
+
+
+def layout(**_query) -> html.Div:
+    """The form, the progress bar and the list of runs on disk."""
+    state = current_state()
+    names = builtin_scenarios()
+    first = next(iter(names), None)
+    return html.Div([
+        page_header("Run", "Start a new run from a built-in scenario with its main levers changed. The run "
+                    f"is written to {state.runs_root}/<name> and appears in every run list when done."),
+        html.Div([
+            _field("Scenario", dcc.Dropdown(id="run-scenario", clearable=False, value=first,
+                                            options=[{"label": f"{n}: {d}", "value": n} for n, d in names.items()])),
+            _field("Name (also the results folder)", dcc.Input(id="run-name", type="text", debounce=True)),
+            _field("Year simulated", dcc.Input(id="run-year", type="number", step=1, debounce=True)),
+            _field(f"Private-car NEV share of new cars in {LEVER_YEAR} (%)",
+                   dcc.Input(id="run-nev-share", type="number", min=0, max=100, step=1, debounce=True,
+                             placeholder="baseline"),
+                   "empty keeps the calibrated path; otherwise a straight ramp from 2025"),
+            _field("Sample (fraction of the fleet simulated)",
+                   dcc.Input(id="run-sample", type="number", min=0.0001, max=1, step="any", debounce=True),
+                   "0.01 takes a few seconds; 0.1 about a minute"),
+            _field("Seed", dcc.Input(id="run-seed", type="number", min=0, step=1, debounce=True)),
+        ], className="form-grid"),
+        html.Div(id="run-check", className="run-check"),
+        html.Div([
+            html.Button("Launch run", id="run-launch", n_clicks=0, className="button-primary"),
+            html.Progress(id="run-progress", value="0", max="100", className="progress"),
+            html.Span(id="run-stage", className="run-stage"),
+        ], className="launch-row"),
+        html.Div(id="run-message", role="status"),
+        html.Div([html.H3("Runs on disk"), html.Button("Refresh", id="run-refresh", n_clicks=0, className="button")],
+                 className="list-header"),
+        dash_table.DataTable(
+            id="run-list", columns=[{"name": n, "id": i} for n, i in _RUN_COLUMNS], data=run_rows(state),
+            sort_action="native", filter_action="native", page_action="native", page_size=10,
+            style_table={"overflowX": "auto"},
+            style_cell={"fontFamily": "inherit", "fontSize": 13, "padding": "4px 8px", "textAlign": "left",
+                        "maxWidth": 420, "overflow": "hidden", "textOverflow": "ellipsis"},
+            style_header={"fontWeight": "600", "backgroundColor": "#f0f3f7"},
+        ),
+    ], className="page")
+
+
+def run_rows(state: DashboardState) -> list[dict]:
+    """The runs found on disk, as rows of the run list."""
+    return [{"run": info.name, "scenario": info.scenario, "year": info.year, "folder": info.run_id,
+             "status": info.problem or "ready"} for info in state.reader.runs()]
+
+
+def defaults(base: str | None) -> tuple:
+    """Lever values of a built-in scenario: ``(name, year, nev share, sample, seed)``."""
+    if not base:
+        raise PreventUpdate
+    try:
+        scenario = load_scenario(base)
+    except ScenarioError:
+        raise PreventUpdate from None
+    return f"{scenario.name}-custom", scenario.year, None, scenario.simulation.sample, scenario.seed
+
+
+def check(base, name, year, nev_share, sample, seed) -> tuple[str, str]:
+    """``(message, css class)``: whether the levers make a valid scenario, and if not why."""
+    if not base:
+        return "Choose a scenario.", "run-check invalid"
+    try:
+        scenario = build_scenario(base, name=name, year=year, nev_share_pct=nev_share, sample=sample, seed=seed)
+    except ScenarioError as err:
+        return f"Not a valid scenario: {err}", "run-check invalid"
+    return (f"Valid: {scenario.name}, year {scenario.year}, seed {scenario.seed}, sample "
+            f"{scenario.simulation.sample}.", "run-check valid")
+
+
+def launch(state: DashboardState, report, base, name, year, nev_share, sample, seed) -> tuple[str, str, list]:
+    """Validate and run the scenario; ``(message, css class, run rows)``.
+
+    ``report(percent, text)`` is told of progress. Runs in the background process of the
+    launch button's callback, never in a page request.
+    """
+    try:
+        scenario = build_scenario(base, name=name, year=year, nev_share_pct=nev_share, sample=sample, seed=seed)
+    except ScenarioError as err:
+        return f"Not launched: {err}", "run-message invalid", run_rows(state)
+    try:
+        path = run_job(report, scenario, state.runs_root)
+    except RUN_ERRORS as err:
+        return f"Run {scenario.name} failed: {err}", "run-message invalid", run_rows(state)
+    return f"Run {scenario.name} finished: {path}", "run-message valid", run_rows(state)
+
+
+def register_callbacks(app, state: DashboardState) -> None:
+    """Wire the form; the launch button runs :func:`launch` as a background callback."""
+    app.callback(*[Output(i, "value") for i in LEVERS[1:]], Input("run-scenario", "value"))(defaults)
+    app.callback(Output("run-check", "children"), Output("run-check", "className"),
+                 *[Input(i, "value") for i in LEVERS])(check)
+    app.callback(Output("run-list", "data", allow_duplicate=True), Input("run-refresh", "n_clicks"),
+                 prevent_initial_call=True)(lambda _n: run_rows(state))
+
+    def launch_in_background(set_progress, n_clicks, *levers):
+        if not n_clicks:
+            raise PreventUpdate
+        return launch(state, lambda percent, text: set_progress((str(percent), text)), *levers)
+
+    app.callback(
+        Output("run-message", "children"), Output("run-message", "className"),
+        Output("run-list", "data", allow_duplicate=True),
+        Input("run-launch", "n_clicks"), *[State(i, "value") for i in LEVERS],
+        background=True, prevent_initial_call=True,
+        progress=[Output("run-progress", "value"), Output("run-stage", "children")],
+        running=[(Output("run-launch", "disabled"), True, False),
+                 (Output("run-scenario", "disabled"), True, False)],
+    )(launch_in_background)

@@ -1,0 +1,71 @@
+"""Scenarios page: two or more runs side by side: key figures, NEV stock paths, daily load."""
+from __future__ import annotations
+
+from dash import Input, Output, dash_table, html
+
+from ..figures import load_curves_figure, nev_paths_figure
+from ..state import DashboardState, current_state
+from ..tables import figures_comparison
+from ..ui import DATA_ERRORS, error_box, error_text, graph, no_data, page_header, run_picker
+
+__all__ = ["PATH", "NAME", "GRAPHS", "layout", "render", "register_callbacks"]
+
+PATH, NAME = "/scenarios", "Scenarios"
+GRAPHS = ("scenarios-nev-graph", "scenarios-load-graph")
+
+
+def layout(selected_run: str | None = None, **_query) -> html.Div:
+    """The page with the selected run and the next one found preselected."""
+    reader = current_state().reader
+    readable = [info.run_id for info in reader.runs() if not info.problem]
+    first = [selected_run] if selected_run in readable else []
+    chosen = list(dict.fromkeys(first + readable))[:2]
+    return html.Div([
+        page_header("Scenarios", "Pick two or more runs to compare their headline figures and curves."),
+        html.Div([run_picker("scenarios-run-select", reader, chosen, multi=True, label="Runs")],
+                 className="controls"),
+        error_box("scenarios-error"),
+        dash_table.DataTable(
+            id="scenarios-table", data=[], columns=[], sort_action="none", page_action="none",
+            style_table={"overflowX": "auto"},
+            style_cell={"fontFamily": "inherit", "fontSize": 13, "padding": "4px 8px", "textAlign": "right",
+                        "minWidth": 90, "maxWidth": 260, "whiteSpace": "normal", "height": "auto"},
+            style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "left"} for c in ("figure", "unit")],
+            style_header={"fontWeight": "600", "backgroundColor": "#f0f3f7", "whiteSpace": "normal"},
+        ),
+        html.Div([graph("scenarios-nev-graph"), graph("scenarios-load-graph")], className="grid-2"),
+    ], className="page")
+
+
+def render(state: DashboardState, run_ids: list[str] | None) -> tuple:
+    """``(error, table columns, table rows, NEV paths, load curves)`` for the chosen runs."""
+    run_ids = [r for r in (run_ids or []) if r]
+    if not run_ids:
+        empty = no_data("pick runs to compare")
+        return "Pick two or more runs.", [], [], empty, empty
+    reader = state.reader
+    try:
+        labels = {}
+        for run_id in run_ids:
+            name = reader.run_info(run_id).name
+            # two folders of the same name (e.g. in two sweeps) still get two columns
+            labels[run_id] = name if name not in labels.values() else f"{name} ({len(labels) + 1})"
+        figures = {labels[r]: reader.table(r, "figures") for r in run_ids}
+        targets = {labels[r]: reader.table(r, "targets") for r in run_ids}
+        table = figures_comparison(figures, targets)
+        columns = [{"name": c, "id": c} for c in table.columns]
+        nev = nev_paths_figure({labels[r]: reader.table(r, "stock") for r in run_ids},
+                               next(iter(targets.values())))
+        load = load_curves_figure({labels[r]: reader.table(r, "load") for r in run_ids})
+        hint = "" if len(run_ids) > 1 else "Pick a second run to compare."
+        return hint, columns, table.to_dict("records"), nev, load
+    except DATA_ERRORS as err:
+        empty = no_data("no data: see the message above")
+        return error_text(err), [], [], empty, empty
+
+
+def register_callbacks(app, state: DashboardState) -> None:
+    """Wire the run picker to :func:`render`."""
+    app.callback(Output("scenarios-error", "children"), Output("scenarios-table", "columns"),
+                 Output("scenarios-table", "data"), *[Output(g, "figure") for g in GRAPHS],
+                 Input("scenarios-run-select", "value"))(lambda run_ids: render(state, run_ids))

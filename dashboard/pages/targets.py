@@ -1,0 +1,133 @@
+"""Targets page: the run against every quantified target of the plan, with sweep bands."""
+from __future__ import annotations
+
+from dash import Input, Output, dash_table, dcc, html
+
+from ..figures import (bands_figure, infrastructure_figure, lng_fcev_figure, new_share_figure,
+                       nev_stock_figure)
+from ..state import DashboardState, current_state
+from ..tables import targets_table
+from ..ui import DATA_ERRORS, error_box, error_text, graph, no_data, page_header, pick_run, run_picker
+
+__all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "layout", "render", "render_bands", "band_choices", "register_callbacks"]
+
+PATH, NAME, RUN_SELECT = "/", "Targets", "targets-run-select"
+GRAPHS = ("targets-nev-graph", "targets-share-graph", "targets-lng-fcev-graph", "targets-infra-graph")
+_NO_SWEEP = ""
+
+
+def layout(selected_run: str | None = None, **_query) -> html.Div:
+    """The page for the selected run (the first run found when none is selected)."""
+    reader = current_state().reader
+    run = pick_run(reader, selected_run)
+    sweeps = reader.sweeps()
+    sweep_options = [{"label": "no sweep", "value": _NO_SWEEP}] + [
+        {"label": s.label, "value": s.sweep_id, "title": s.sweep_id} for s in sweeps]
+    return html.Div([
+        page_header("Targets", "The run against the Carbon Peaking Implementation Plan: stock paths with the "
+                    "reported history, infrastructure, and every target met or not."),
+        html.Div([
+            run_picker("targets-run-select", reader, run),
+            html.Div([html.Label("Sweep bands", htmlFor="targets-sweep-select", className="control-label"),
+                      dcc.Dropdown(id="targets-sweep-select", options=sweep_options, clearable=False,
+                                   value=sweeps[0].sweep_id if sweeps else _NO_SWEEP)],
+                     className="control control-narrow"),
+        ], className="controls"),
+        error_box("targets-error"),
+        html.Div([graph("targets-nev-graph"), graph("targets-share-graph")], className="grid-2"),
+        html.Div([graph("targets-lng-fcev-graph"), graph("targets-infra-graph")], className="grid-2"),
+        html.Div(id="targets-bands", hidden=True, className="section", children=[
+            html.H3("Sweep: p05–p95 across seeds for each parameter point"),
+            html.Div([html.Label("Figure", htmlFor="targets-band-figure", className="control-label"),
+                      dcc.Dropdown(id="targets-band-figure", clearable=False)], className="control control-narrow"),
+            graph("targets-bands-graph"),
+        ]),
+        html.H3("Every target of the plan"),
+        dash_table.DataTable(
+            id="targets-table",
+            columns=[{"name": n, "id": i} for n, i in (
+                ("Target", "target"), ("Year", "year"), ("Plan wording", "wording"), ("Bound", "bound"),
+                ("Target value", "target_value"), ("Modelled", "modelled"), ("Gap", "gap"), ("Unit", "unit"),
+                ("Status", "status"))],
+            data=[], sort_action="native", filter_action="native", page_action="none",
+            style_table={"overflowX": "auto"},
+            style_cell={"fontFamily": "inherit", "fontSize": 13, "padding": "4px 8px", "textAlign": "left",
+                        "whiteSpace": "normal", "height": "auto", "maxWidth": 360},
+            style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "right"}
+                                    for c in ("year", "target_value", "modelled", "gap")],
+            style_header={"fontWeight": "600", "backgroundColor": "#f0f3f7"},
+            style_data_conditional=[
+                {"if": {"filter_query": '{status} = "met"', "column_id": "status"},
+                 "backgroundColor": "#dff3e4", "color": "#1b6b35", "fontWeight": "600"},
+                {"if": {"filter_query": '{status} = "not met"', "column_id": "status"},
+                 "backgroundColor": "#fbe3e2", "color": "#a4161a", "fontWeight": "600"},
+                {"if": {"filter_query": '{status} = "not modelled"'}, "color": "#777"},
+            ],
+        ),
+    ], className="page")
+
+
+def render(state: DashboardState, run_id: str | None, sweep_id: str | None = None) -> tuple:
+    """Outputs of the page for a run: ``(error, nev, share, lng_fcev, infra, table rows)``."""
+    if not run_id:
+        empty = no_data("no run selected")
+        return "No results to show yet: launch a run on the Run page.", empty, empty, empty, empty, []
+    reader = state.reader
+    try:
+        stock = reader.table(run_id, "stock")
+        targets = reader.table(run_id, "targets")
+        stations = reader.table(run_id, "stations")
+        bands, problem = None, ""
+        if sweep_id:
+            try:
+                bands = reader.bands(sweep_id)
+            except DATA_ERRORS as err:
+                problem = error_text(err)
+        return (problem,
+                nev_stock_figure(stock, targets, bands=bands, run=run_id),
+                new_share_figure(stock, targets, run=run_id),
+                lng_fcev_figure(stock, targets, run=run_id),
+                infrastructure_figure(targets, stations, run=run_id),
+                targets_table(targets).to_dict("records"))
+    except DATA_ERRORS as err:
+        empty = no_data("no data: see the message above", run=run_id)
+        return error_text(err), empty, empty, empty, empty, []
+
+
+def band_choices(state: DashboardState, sweep_id: str | None) -> tuple[list[dict], str | None, bool]:
+    """Figure options of a sweep's bands, the one shown first, and whether the section is hidden."""
+    if not sweep_id:
+        return [], None, True
+    try:
+        figures = list(dict.fromkeys(state.reader.bands(sweep_id)["figure"].astype(str)))
+    except DATA_ERRORS:
+        return [], None, True
+    first = "nev_stock" if "nev_stock" in figures else (figures[0] if figures else None)
+    return [{"label": f.replace("_", " "), "value": f} for f in figures], first, not figures
+
+
+def render_bands(state: DashboardState, sweep_id: str | None, figure: str | None):
+    """The bands figure of one sweep figure."""
+    if not sweep_id or not figure:
+        return no_data("no sweep loaded")
+    try:
+        return bands_figure(state.reader.bands(sweep_id), figure, run=sweep_id)
+    except DATA_ERRORS as err:
+        return no_data(str(err))
+
+
+def register_callbacks(app, state: DashboardState) -> None:
+    """Wire the page's controls to :func:`render`."""
+    app.callback(
+        Output("targets-error", "children"), *[Output(g, "figure") for g in GRAPHS],
+        Output("targets-table", "data"),
+        Input("targets-run-select", "value"), Input("targets-sweep-select", "value"),
+    )(lambda run_id, sweep_id: render(state, run_id, sweep_id))
+    app.callback(
+        Output("targets-band-figure", "options"), Output("targets-band-figure", "value"),
+        Output("targets-bands", "hidden"), Input("targets-sweep-select", "value"),
+    )(lambda sweep_id: band_choices(state, sweep_id))
+    app.callback(
+        Output("targets-bands-graph", "figure"),
+        Input("targets-sweep-select", "value"), Input("targets-band-figure", "value"),
+    )(lambda sweep_id, figure: render_bands(state, sweep_id, figure))

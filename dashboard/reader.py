@@ -1,0 +1,277 @@
+"""The one place where the dashboard reads results folders.
+
+Results are found in the folders named on the command line and under the runs root (where the
+Run page writes new runs). A folder is one of:
+
+* a **run**: it holds ``manifest.json`` and the Parquet tables of :mod:`fleetsim.schemas`;
+* a **sweep**: it holds ``bands.parquet`` or ``sweep.parquet`` (and ``runs.parquet``), with the
+  individual runs' folders under ``<sweep>/runs/<run_id>/``;
+* a **collection**: any other folder, whose direct sub-folders are runs or sweeps.
+
+Tables are cached per folder and manifest modification time, so a run replaced in place (the
+writer renames a complete folder over the old one) is read afresh, and a switch back to a run
+already seen costs no disk read. Nothing here ever runs the model.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from fleetsim.errors import ResultsError
+from fleetsim.results import MANIFEST, read_manifest, read_table
+
+__all__ = ["RunInfo", "SweepInfo", "ResultsReader", "SWEEP_TABLES"]
+
+log = logging.getLogger(__name__)
+
+#: tables whose presence marks a sweep folder
+SWEEP_TABLES = ("bands", "sweep", "runs")
+_BANDS_COLUMNS = ("point", "figure", "year", "unit", "p05", "p50", "p95", "n_seeds")
+_CACHE_SIZE = 96
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A results folder as listed in the run pickers.
+
+    Attributes
+    ----------
+    run_id : str
+        The folder's resolved path; the value the pickers carry.
+    label : str
+        Short human label: folder name, scenario year, sample and seed.
+    name : str
+        Folder name (for a run inside a sweep: ``<sweep>/<run_id>``).
+    scenario : str
+        Scenario name from the manifest ("" when the manifest is unreadable).
+    year : int or None
+        Scenario year.
+    problem : str
+        Why the run cannot be shown ("" when it can).
+    """
+
+    run_id: str
+    label: str
+    name: str
+    scenario: str = ""
+    year: int | None = None
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class SweepInfo:
+    """A sweep folder: bands over seeds for every parameter point."""
+
+    sweep_id: str
+    label: str
+    run_ids: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _is_run(path: Path) -> bool:
+    return (path / MANIFEST).is_file()
+
+
+def _is_sweep(path: Path) -> bool:
+    return any((path / f"{name}.parquet").is_file() for name in SWEEP_TABLES)
+
+
+def _visible_dirs(path: Path) -> list[Path]:
+    # hidden folders are the writer's half-written temporaries and caches: never results
+    try:
+        return sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError:
+        return []
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+class ResultsReader:
+    """Finds results folders and reads their tables through a small cache.
+
+    Parameters
+    ----------
+    results_dirs : list of Path
+        Folders given explicitly (runs, sweeps or collections), listed first, in order.
+    runs_root : Path
+        Folder holding runs made from the dashboard; scanned on every listing, newest first.
+        It need not exist.
+    """
+
+    def __init__(self, results_dirs: list[Path], runs_root: Path):
+        self.results_dirs = [Path(p) for p in results_dirs]
+        self.runs_root = Path(runs_root)
+        self._lock = threading.Lock()
+        self._tables: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self._runs: dict[str, RunInfo] = {}
+        self._sweeps: dict[str, SweepInfo] = {}
+        self.problems: list[str] = []
+        self.refresh()
+
+    # ---- discovery -------------------------------------------------------------------------
+
+    def refresh(self) -> list[RunInfo]:
+        """Scan the folders again; returns the runs in display order."""
+        runs: dict[str, RunInfo] = {}
+        sweeps: dict[str, SweepInfo] = {}
+        problems: list[str] = []
+        for folder in self.results_dirs:
+            if not folder.exists():
+                problems.append(f"{folder}: no such folder")
+            elif _is_run(folder):
+                self._add_run(runs, folder, folder.name)
+            elif _is_sweep(folder):
+                self._add_sweep(runs, sweeps, folder)
+            elif folder.is_dir():
+                found = self._scan_collection(runs, sweeps, folder)
+                if not found:
+                    problems.append(f"{folder}: no results folders in it (no {MANIFEST} found)")
+            else:
+                problems.append(f"{folder}: not a folder")
+        if self.runs_root.is_dir():
+            children = sorted(_visible_dirs(self.runs_root), key=_mtime, reverse=True)
+            for child in children:
+                if _is_run(child):
+                    self._add_run(runs, child, child.name)
+                elif _is_sweep(child):
+                    self._add_sweep(runs, sweeps, child)
+        with self._lock:
+            self._runs, self._sweeps, self.problems = runs, sweeps, problems
+        return list(runs.values())
+
+    def _scan_collection(self, runs, sweeps, folder: Path) -> int:
+        count = 0
+        for child in _visible_dirs(folder):
+            if _is_run(child):
+                self._add_run(runs, child, child.name)
+                count += 1
+            elif _is_sweep(child):
+                self._add_sweep(runs, sweeps, child)
+                count += 1
+        return count
+
+    def _add_sweep(self, runs, sweeps, folder: Path) -> None:
+        sweep_id = str(folder.resolve())
+        members = []
+        for child in _visible_dirs(folder / "runs"):
+            if _is_run(child):
+                members.append(self._add_run(runs, child, f"{folder.name}/{child.name}"))
+        sweeps.setdefault(sweep_id, SweepInfo(sweep_id, f"{folder.name} ({len(members)} runs)",
+                                              tuple(members)))
+
+    @staticmethod
+    def _add_run(runs, folder: Path, name: str) -> str:
+        run_id = str(folder.resolve())
+        if run_id in runs:
+            return run_id
+        try:
+            manifest = read_manifest(folder)
+            scenario = manifest.get("scenario", {})
+            year = scenario.get("year")
+            sample = scenario.get("simulation", {}).get("sample")
+            seed = manifest.get("seed", scenario.get("seed"))
+            label = f"{name} ({year}, sample {sample}, seed {seed})"
+            runs[run_id] = RunInfo(run_id, label, name, str(scenario.get("name", "")), year)
+        except ResultsError as err:
+            runs[run_id] = RunInfo(run_id, f"{name} (unreadable)", name, problem=str(err))
+        return run_id
+
+    def runs(self, *, refresh: bool = True) -> list[RunInfo]:
+        """Every run found, the explicitly given ones first, then the runs root's newest first."""
+        if refresh:
+            return self.refresh()
+        with self._lock:
+            return list(self._runs.values())
+
+    def sweeps(self, *, refresh: bool = False) -> list[SweepInfo]:
+        """Every sweep folder found."""
+        if refresh:
+            self.refresh()
+        with self._lock:
+            return list(self._sweeps.values())
+
+    def run_info(self, run_id: str) -> RunInfo:
+        """The listing entry of ``run_id``; :class:`ResultsError` when it is not a known run."""
+        with self._lock:
+            info = self._runs.get(run_id)
+        if info is None:
+            # a run launched since the last scan: look again once
+            self.refresh()
+            with self._lock:
+                info = self._runs.get(run_id)
+        if info is None:
+            raise ResultsError(f"{run_id}: not one of the results folders this dashboard shows")
+        return info
+
+    def default_run(self) -> str | None:
+        """The run a page shows first: the first readable one listed."""
+        for info in self.runs(refresh=False) or self.runs():
+            if not info.problem:
+                return info.run_id
+        return None
+
+    # ---- tables ----------------------------------------------------------------------------
+
+    def _cached(self, key: tuple, load) -> pd.DataFrame:
+        with self._lock:
+            if key in self._tables:
+                self._tables.move_to_end(key)
+                return self._tables[key]
+        frame = load()
+        with self._lock:
+            self._tables[key] = frame
+            while len(self._tables) > _CACHE_SIZE:
+                self._tables.popitem(last=False)
+        return frame
+
+    def manifest(self, run_id: str) -> dict:
+        """The manifest of a known run."""
+        info = self.run_info(run_id)
+        if info.problem:
+            raise ResultsError(info.problem)
+        return read_manifest(run_id)
+
+    def table(self, run_id: str, name: str) -> pd.DataFrame:
+        """Table ``name`` of a known run (cached; do not modify the frame returned)."""
+        info = self.run_info(run_id)
+        if info.problem:
+            raise ResultsError(info.problem)
+        stamp = Path(run_id, MANIFEST).stat().st_mtime_ns if Path(run_id, MANIFEST).exists() else 0
+        if not stamp:
+            raise ResultsError(f"{run_id}: the results folder has gone (no {MANIFEST})")
+        return self._cached((run_id, stamp, name), lambda: read_table(run_id, name))
+
+    def optional_table(self, run_id: str, name: str) -> pd.DataFrame | None:
+        """Table ``name`` when the run has it, else None (for tables later runs add)."""
+        if not Path(run_id, f"{name}.parquet").is_file():
+            return None
+        return self.table(run_id, name)
+
+    def bands(self, sweep_id: str) -> pd.DataFrame:
+        """The sweep's ``bands.parquet``: ``point, figure, year, unit, p05, p50, p95, n_seeds``."""
+        with self._lock:
+            known = sweep_id in self._sweeps
+        if not known:
+            self.refresh()
+            with self._lock:
+                known = sweep_id in self._sweeps
+        if not known:
+            raise ResultsError(f"{sweep_id}: not one of the sweep folders this dashboard shows")
+        path = Path(sweep_id, "bands.parquet")
+        if not path.is_file():
+            raise ResultsError(f"{sweep_id}: the sweep has no bands.parquet (yet)")
+        frame = self._cached((sweep_id, path.stat().st_mtime_ns, "bands"),
+                             lambda: read_table(sweep_id, "bands"))
+        missing = [c for c in _BANDS_COLUMNS if c not in frame.columns]
+        if missing:
+            raise ResultsError(f"{sweep_id}: bands.parquet lacks column(s) {missing}")
+        return frame
