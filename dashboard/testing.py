@@ -7,6 +7,7 @@ network and working in containers. Nothing here is used by the served dashboard 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import shutil
 import socket
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 
 __all__ = ["CHROMIUM", "CHROMEDRIVER", "CHROMIUM_FLAGS", "browser_available", "running_app", "chromium",
-           "wait_for", "graphs_drawn", "PAGE_IS_DRAWN_JS"]
+           "wait_for", "graphs_drawn", "PAGE_IS_DRAWN_JS", "open_dropdown_option", "timed_switch"]
 
 log = logging.getLogger(__name__)
 
@@ -121,3 +122,56 @@ def graphs_drawn(driver, *, run: str | None = None):
     if run is not None and any(g["run"] != run for g in graphs):
         return None
     return graphs
+
+
+def open_dropdown_option(driver, dropdown_id: str, value: str) -> None:
+    """Pick ``value`` in a Dash dropdown the way a person does: open it, click the option."""
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.ID, dropdown_id).click()
+    option = wait_for(lambda: driver.find_elements(
+        By.XPATH, f"//*[@role='option'][.//input[@value={_xpath_literal(value)}]]"),
+        timeout=10, message=f"option {value!r} of {dropdown_id}")
+    option[0].click()
+
+
+def _xpath_literal(text: str) -> str:
+    if "'" not in text:
+        return f"'{text}'"
+    return "concat(" + ", \"'\", ".join(f"'{part}'" for part in text.split("'")) + ")"
+
+
+_TIMED_SWITCH_JS = """
+const [dropdownId, value, run, timeoutMs, done] = arguments;
+const drawn = new Function(%s);
+document.getElementById(dropdownId).click();
+const started = performance.now();
+const pick = () => {
+  const input = Array.from(document.querySelectorAll('[role=option] input')).find(i => i.value === value);
+  if (!input) { return performance.now() - started > timeoutMs ? done(-1) : requestAnimationFrame(pick); }
+  const t0 = performance.now();
+  input.closest('[role=option]').click();
+  const poll = () => {
+    const graphs = drawn();
+    if (graphs && graphs.every(g => g.points > 0 && g.run === run)) { return done(performance.now() - t0); }
+    if (performance.now() - t0 > timeoutMs) { return done(-1); }
+    requestAnimationFrame(poll);
+  };
+  requestAnimationFrame(poll);
+};
+requestAnimationFrame(pick);
+""" % json.dumps(PAGE_IS_DRAWN_JS)
+
+
+def timed_switch(driver, dropdown_id: str, value: str, *, run: str | None = None, timeout: float = 30.0) -> float:
+    """Pick ``value`` in a run dropdown and return the seconds until every graph shows that run.
+
+    Timed inside the page, from the click on the option to the first animation frame in which
+    every visible graph is drawn with data of ``run`` (default ``value``) and no callback is
+    pending.
+    """
+    driver.set_script_timeout(timeout + 5)
+    ms = driver.execute_async_script(_TIMED_SWITCH_JS, dropdown_id, value, run or value, timeout * 1000)
+    if ms is None or ms < 0:
+        raise TimeoutError(f"the page did not show run {run or value} within {timeout:.0f} s")
+    return ms / 1000.0

@@ -32,7 +32,7 @@ from .queues import MonitoredResource
 __all__ = ["FleetModel", "SESSION_COLUMNS", "family_of"]
 
 SESSION_COLUMNS = ["agent", "resource", "kind", "arrive_min", "start_min", "end_min", "energy", "power",
-                   "dwell_end_min", "soc_start"]
+                   "dwell_end_min", "soc_start", "origin_zone"]
 _TRUCKS = ("heavy_truck", "port_tractor", "waste_transfer", "sanitation")
 _DAY_MIN = 1440.0
 
@@ -262,6 +262,7 @@ class FleetModel:
     def _seek(self, i: int, zone: int):
         """Drive to the best reachable candidate, balking at long queues; False if stranded."""
         candidates = self._candidates(i, zone)
+        origin = zone
         per_km, slow = self.a.per_km[i], self.slowdown[i]
         tries = 0
         while candidates:
@@ -287,12 +288,14 @@ class FleetModel:
             if candidates and tries < self.max_tries and res.expected_wait_min(self.mean_service[r]) > self.balk_wait:
                 res.balked += int(self.a.weight[i])
                 continue
-            yield from self._serve(i, r, target_soc=self.charge_to[i], dwell_end=None)
+            yield from self._serve(i, r, target_soc=self.charge_to[i], dwell_end=None, origin=origin)
             return True
         return False
 
-    def _serve(self, i: int, r: int, *, target_soc: float, dwell_end: float | None):
-        """Queue at resource ``r``, take energy up to ``target_soc`` (or until ``dwell_end``)."""
+    def _serve(self, i: int, r: int, *, target_soc: float, dwell_end: float | None, origin: int | None = None):
+        """Queue at resource ``r``, take energy up to ``target_soc`` (or until ``dwell_end``).
+
+        ``origin`` is the zone where the need arose (default: the station's own zone)."""
         env, res = self.env, self.resources[r]
         cap = self.capacity_l[i]
         arrive = env.now
@@ -322,7 +325,8 @@ class FleetModel:
         # running mean of service time, for drivers' wait estimates
         self.mean_service[r] += 0.05 * (minutes - self.mean_service[r])
         self.sessions.append((i, r, kind, arrive, start, env.now, energy, power,
-                              env.now if dwell_end is None else max(dwell_end, env.now), soc))
+                              env.now if dwell_end is None else max(dwell_end, env.now), soc,
+                              self.res_zone[r] if origin is None else origin))
 
     # ------------------------------------------------------------------ after the run
     def settle_home_charging(self) -> pd.DataFrame:
@@ -344,7 +348,7 @@ class FleetModel:
         self.charged[idx] += energy
         return pd.DataFrame({"agent": idx, "resource": -1, "kind": "home", "arrive_min": self.home_at[idx],
                              "start_min": start, "end_min": start + minutes, "energy": energy, "power": power,
-                             "dwell_end_min": dwell_end, "soc_start": soc})
+                             "dwell_end_min": dwell_end, "soc_start": soc, "origin_zone": a.base_zone[idx]})
 
     def session_table(self) -> pd.DataFrame:
         """Sessions at shared resources, one row each (agent and resource indices)."""

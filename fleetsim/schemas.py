@@ -99,6 +99,7 @@ TABLES: dict[str, tuple[str, list[tuple[str, pa.DataType, str, str]]]] = {
             ("station_id", _S, "", "station (stations table), or 'home' for a private pile"),
             ("equipment", _S, "", "equipment type used"),
             ("zone_id", _I, "", "zone of the station (home zone for home sessions)"),
+            ("origin_zone_id", _I, "", "zone where the vehicle decided to seek energy"),
             ("arrive_min", _F, "min", "arrival, minutes since midnight"),
             ("start_min", _F, "min", "start of service"),
             ("end_min", _F, "min", "end of service (the vehicle leaves)"),

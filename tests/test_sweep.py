@@ -379,35 +379,41 @@ def test_failing_runs_are_reported_and_the_others_finish(tmp_path, cluster):
     assert not [p for p in (out / "runs").iterdir() if p.name.startswith(".")]  # no temp folders left
 
 
+def _processing(scheduler) -> dict[str, list[str]]:
+    """Keys each worker is running or about to run, read from the in-process scheduler."""
+    for _ in range(100):
+        try:  # the scheduler's loop may change the sets while this thread reads them
+            return {ws.address: [str(ts.key) for ts in ws.processing] for ws in list(scheduler.workers.values())}
+        except RuntimeError:
+            time.sleep(0.01)
+    return {}
+
+
 @pytest.mark.cluster
 def test_killed_worker_still_gives_every_result(tmp_path, cluster):
-    from distributed import Client
-
     sweep = _write(tmp_path / "kill.yaml", {"base": "shenzhen-2030", "set": {"simulation.sample": 0.005},
                                             "grid": {"stock.nev_share_path.2030": [0.85, 0.95, 1.0]}, "seeds": 2})
     spec = load_sweep(sweep)
     out = tmp_path / "out"
+    pids = {nanny.worker_address: nanny.process.pid for nanny in cluster.workers.values()}
     killed: dict = {}
 
-    with Client(cluster.scheduler_address) as observer:
-        pids = observer.run(os.getpid)
+    def kill_a_busy_worker():
+        deadline = time.monotonic() + 120
+        # once a run has finished, both workers are in the middle of their next run
+        while not list((out / "runs").glob("*/manifest.json")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        busy = {w: keys for w, keys in _processing(cluster.scheduler).items() if keys and w in pids}
+        if busy:
+            worker, keys = sorted(busy.items())[0]
+            killed.update(worker=worker, pid=pids[worker], keys=keys)
+            os.kill(pids[worker], signal.SIGKILL)
 
-        def kill_a_busy_worker():
-            deadline = time.monotonic() + 120
-            # once a run has finished, both workers are in the middle of their next run
-            while not list((out / "runs").glob("*/manifest.json")) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            time.sleep(0.3)
-            busy = {w: keys for w, keys in observer.processing().items() if keys and w in pids}
-            if busy:
-                worker, keys = sorted(busy.items())[0]
-                killed.update(worker=worker, pid=pids[worker], keys=list(keys))
-                os.kill(pids[worker], signal.SIGKILL)
-
-        killer = threading.Thread(target=kill_a_busy_worker, daemon=True)
-        killer.start()
-        result = run_sweep(spec, out_dir=out, scheduler=cluster.scheduler_address, progress=False)
-        killer.join(timeout=10)
+    killer = threading.Thread(target=kill_a_busy_worker, daemon=True)
+    killer.start()
+    result = run_sweep(spec, out_dir=out, scheduler=cluster.scheduler_address, progress=False)
+    killer.join(timeout=10)
 
     assert killed, "no worker was busy when the killer looked"
     with pytest.raises(ProcessLookupError):
@@ -415,7 +421,7 @@ def test_killed_worker_still_gives_every_result(tmp_path, cluster):
     assert result.ok, [(r.run_id, r.error) for r in result.records if not r.ok]
     assert result.n_ran == len(spec.runs) == 6
     # the runs that were on the dead worker were done again by another worker process
-    lost = [r for r in result.records if any(f"-{r.run_id}-" in str(k) for k in killed["keys"])]
+    lost = [r for r in result.records if any(f"-{r.run_id}-" in k for k in killed["keys"])]
     assert lost and all(r.worker != killed["worker"] for r in lost)
     assert set(result.table("sweep")["run_id"]) == {r.run_id for r in spec.runs}
     assert all(math.isfinite(r.seconds) for r in result.records)
