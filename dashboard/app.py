@@ -11,6 +11,7 @@ import atexit
 import logging
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 import dash
@@ -50,6 +51,22 @@ def _shell(state: DashboardState) -> html.Div:
         html.Main(dash.page_container, className="app-main"),
         dcc.Store(id="app-selected-run", storage_type="session"),
     ], className="app")
+
+
+def _warm(state: DashboardState) -> None:
+    """Load the shipped outlines and facts and the first run's tables before the first request."""
+    from .figures import plan_targets, reported_history
+    from .figures_map import district_outlines, zone_centres, zone_shapes
+
+    try:
+        for load in (reported_history, plan_targets, zone_shapes, zone_centres, district_outlines):
+            load()
+        run_id = state.reader.default_run()
+        if run_id:
+            for name in ("stock", "targets", "stations", "energy_by_year", "figures"):
+                state.reader.table(run_id, name)
+    except Exception:  # noqa: BLE001 - a failure here shows again, with its message, on the page
+        log.debug("warming the dashboard's caches failed", exc_info=True)
 
 
 def create_app(results_dirs: list[Path], *, runs_root: Path, cache_dir: Path | None = None) -> dash.Dash:
@@ -104,6 +121,7 @@ def create_app(results_dirs: list[Path], *, runs_root: Path, cache_dir: Path | N
             f"(path === '{p.PATH}' ? 'nav-link active' : 'nav-link')" for p in PAGES) + "]; }",
         *[Output(_nav_id(p), "className") for p in PAGES], Input("_pages_location", "pathname"),
     )
+    threading.Thread(target=_warm, args=(state,), name="dashboard-warm", daemon=True).start()
     log.info("dashboard over %d run(s); new runs go to %s", len(reader.runs(refresh=False)), runs_root)
     return app
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from .style import SEGMENT_COLOURS, TARGET_COLOUR, base_layout, colour_of, cycle_colour, new_figure, nice_name
+from .style import SEGMENT_COLOURS, TARGET_COLOUR, colour_of, figure, grid, hline, nice_name, values
 
 __all__ = ["load_figure", "flexibility_figure", "waits_figure", "mean_wait_by_hour", "queue_through_day",
            "station_group"]
@@ -34,60 +32,60 @@ def _by_slot_and_segment(load: pd.DataFrame, carrier: str) -> pd.DataFrame:
     return table.reindex(_DAY_SLOTS, fill_value=0.0).fillna(0.0)
 
 
-def load_figure(load: pd.DataFrame, *, run: str | None = None) -> go.Figure:
+def load_figure(load: pd.DataFrame, *, run: str | None = None) -> dict:
     """Load by carrier (one panel each) and segment (stacked), per 15-minute slot."""
-    carriers = [c for c in _CARRIERS if (load["carrier"] == c).any()]
-    if not carriers:
-        carriers = ["electricity"]
-    fig = make_subplots(figure=new_figure(), rows=len(carriers), cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=[_CARRIERS[c][0] for c in carriers])
-    shown = set()
-    for row, carrier in enumerate(carriers, start=1):
+    carriers = [c for c in _CARRIERS if (load["carrier"] == c).any()] or ["electricity"]
+    layout, cells = grid(len(carriers), 1, titles=[_CARRIERS[c][0] for c in carriers], vspace=0.1, share_x=True)
+    data, shown = [], set()
+    for carrier, (xref, yref) in zip(carriers, cells):
         label, unit, divisor = _CARRIERS[carrier]
         table = _by_slot_and_segment(load, carrier) / divisor
+        hours = values(table.index / 60.0)
         for i, seg in enumerate(table.columns):
-            fig.add_trace(go.Scatter(
-                x=table.index / 60.0, y=table[seg].to_numpy(), mode="lines", stackgroup=carrier, name=nice_name(seg),
-                legendgroup=seg, showlegend=seg not in shown, line=dict(width=0.5, shape="hv",
-                                                                        color=colour_of(seg, SEGMENT_COLOURS, i)),
-                hovertemplate=f"{nice_name(seg)} %{{x:.2f}} h: %{{y:,.1f}} {unit}<extra>{label}</extra>"),
-                row=row, col=1)
+            colour = colour_of(seg, SEGMENT_COLOURS, i)
+            data.append({"type": "scatter", "mode": "lines", "x": hours, "y": values(table[seg]),
+                         "stackgroup": carrier, "name": nice_name(seg), "legendgroup": seg,
+                         "showlegend": seg not in shown, "xaxis": xref, "yaxis": yref, "fillcolor": colour,
+                         "line": {"width": 0.5, "shape": "hv", "color": colour},
+                         "hovertemplate": f"{nice_name(seg)} %{{x:.2f}} h: %{{y:,.1f}} {unit}<extra>{label}</extra>"})
             shown.add(seg)
-        fig.update_yaxes(title_text=unit, rangemode="tozero", row=row, col=1)
-    fig.update_xaxes(**_HOURS)
-    fig.update_xaxes(title_text="time of day", row=len(carriers), col=1)
-    fig.update_annotations(font_size=12)
-    return base_layout(fig, title="Energy demand by carrier and segment (15-minute means)",
-                       height=180 + 150 * len(carriers), run=run)
+        layout[f"yaxis{yref[1:]}"].update({"title": {"text": unit}, "rangemode": "tozero"})
+        layout[f"xaxis{xref[1:]}"].update(_HOURS)
+    layout[f"xaxis{cells[-1][0][1:]}"]["title"] = {"text": "time of day"}
+    return figure(data, layout, title="Energy demand by carrier and segment (15-minute means)",
+                  height=180 + 150 * len(carriers), run=run)
 
 
 def flexibility_figure(flexibility: pd.DataFrame, targets: pd.DataFrame | None = None, *,
-                       run: str | None = None) -> go.Figure:
+                       run: str | None = None) -> dict:
     """Charging power and its deferrable part against the virtual power plant targets (MW)."""
     flex = flexibility.pivot_table(index="time_min", columns="segment", values="flexible_kw", aggfunc="sum")
     flex = flex.reindex(_DAY_SLOTS, fill_value=0.0).fillna(0.0).clip(lower=0.0) / 1000.0
     flex = flex.loc[:, flex.max() > 0]
     total = flexibility.groupby("time_min")["charging_kw"].sum().reindex(_DAY_SLOTS, fill_value=0.0) / 1000.0
-    fig = new_figure()
+    hours = values(flex.index / 60.0)
+    data = []
     for i, seg in enumerate(flex.columns):
-        fig.add_trace(go.Scatter(x=flex.index / 60.0, y=flex[seg].to_numpy(), mode="lines", stackgroup="flex",
-                                 name=f"deferrable: {nice_name(seg)}",
-                                 line=dict(width=0.5, shape="hv", color=colour_of(seg, SEGMENT_COLOURS, i)),
-                                 hovertemplate=f"{nice_name(seg)} %{{x:.2f}} h: %{{y:,.0f}} MW<extra>deferrable</extra>"))
-    fig.add_trace(go.Scatter(x=total.index / 60.0, y=total.to_numpy(), mode="lines", name="charging power",
-                             line=dict(color="#111", width=2, shape="hv"),
-                             hovertemplate="%{x:.2f} h: %{y:,.0f} MW<extra>charging</extra>"))
+        colour = colour_of(seg, SEGMENT_COLOURS, i)
+        data.append({"type": "scatter", "mode": "lines", "x": hours, "y": values(flex[seg]), "stackgroup": "flex",
+                     "name": f"deferrable: {nice_name(seg)}", "fillcolor": colour,
+                     "line": {"width": 0.5, "shape": "hv", "color": colour},
+                     "hovertemplate": f"{nice_name(seg)} %{{x:.2f}} h: %{{y:,.0f}} MW<extra>deferrable</extra>"})
+    data.append({"type": "scatter", "mode": "lines", "x": values(total.index / 60.0), "y": values(total),
+                 "name": "charging power", "line": {"color": "#111", "width": 2, "shape": "hv"},
+                 "hovertemplate": "%{x:.2f} h: %{y:,.0f} MW<extra>charging</extra>"})
+    shapes, notes = [], []
     if targets is not None:
         vpp = targets[targets["metric"] == "virtual_power_plant_adjustable_load"].sort_values("year")
         for year, value in zip(vpp["year"], vpp["target_value"]):
-            fig.add_hline(y=float(value), line=dict(color=TARGET_COLOUR, dash="dash", width=2),
-                          annotation_text=f"VPP target {int(year)}: {value:,.0f} MW",
-                          annotation_position="top left", annotation_font_color=TARGET_COLOUR)
-    peak = flex.sum(axis=1).max() if len(flex.columns) else 0.0
-    fig.update_xaxes(title="time of day", **_HOURS)
-    fig.update_yaxes(title="power (MW)", rangemode="tozero")
-    return base_layout(fig, title=f"Deferrable charging against the virtual power plant targets "
-                                  f"(largest: {peak:,.0f} MW)", height=380, run=run)
+            shape, note = hline(float(value), f"VPP target {int(year)}: {value:,.0f} MW", TARGET_COLOUR)
+            shapes.append(shape)
+            notes.append(note)
+    peak = float(flex.sum(axis=1).max()) if len(flex.columns) else 0.0
+    return figure(data, {"xaxis": {"title": {"text": "time of day"}, **_HOURS},
+                         "yaxis": {"title": {"text": "power (MW)"}, "rangemode": "tozero"},
+                         "shapes": shapes, "annotations": notes, "margin": {"t": 110}},
+                  title=f"Deferrable charging against the VPP targets (largest: {peak:,.0f} MW)", height=400, run=run)
 
 
 def mean_wait_by_hour(sessions: pd.DataFrame) -> pd.DataFrame:
@@ -143,31 +141,29 @@ def _weight_upto(times: np.ndarray, weights: np.ndarray, at: np.ndarray) -> np.n
     return cum[np.searchsorted(times[order], at, side="right")]
 
 
-def waits_figure(sessions: pd.DataFrame, *, run: str | None = None) -> go.Figure:
+def waits_figure(sessions: pd.DataFrame, *, run: str | None = None) -> dict:
     """Mean wait by arrival hour (bars) and vehicles queueing through the day (lines)."""
     waits = mean_wait_by_hour(sessions)
     queue = queue_through_day(sessions)
-    fig = make_subplots(figure=new_figure(), rows=2, cols=1, shared_xaxes=False, vertical_spacing=0.2,
-                        subplot_titles=["Mean wait by arrival hour", "Vehicles waiting in a queue"])
+    layout, cells = grid(2, 1, titles=["Mean wait by arrival hour", "Vehicles waiting in a queue"], vspace=0.2)
     colours = {"public": "#1f77b4", "depot": "#9467bd"}
+    data = []
     for name in ("public", "depot"):
         part = waits[waits["group"] == name]
-        fig.add_trace(go.Bar(x=part["hour"] + 0.5, y=part["wait_min"], name=f"{name} stations", legendgroup=name,
-                             marker_color=colours[name], customdata=part[["sessions"]].to_numpy(),
-                             hovertemplate=f"{name}, arrivals %{{x:.0f}}:00–: %{{y:.1f}} min mean wait<br>"
-                                           "%{customdata[0]:,.0f} sessions<extra></extra>"),
-                      row=1, col=1)
+        data.append({"type": "bar", "x": values(part["hour"] + 0.5), "y": values(part["wait_min"]),
+                     "name": f"{name} stations", "legendgroup": name, "marker": {"color": colours[name]},
+                     "customdata": [[v] for v in values(part["sessions"])],
+                     "hovertemplate": f"{name}, arrivals from %{{x:.0f}}:00: %{{y:.1f}} min mean wait<br>"
+                                      "%{customdata[0]:,.0f} sessions<extra></extra>"})
         rows = queue[queue["group"] == name]
-        fig.add_trace(go.Scatter(x=rows["time_min"] / 60.0, y=rows["vehicles"], mode="lines",
-                                 name=f"{name} stations", legendgroup=name, showlegend=False,
-                                 line=dict(color=colours[name], width=2, shape="hv"),
-                                 hovertemplate=f"{name} %{{x:.2f}} h: %{{y:,.0f}} vehicles queueing<extra></extra>"),
-                      row=2, col=1)
-    fig.update_xaxes(**_HOURS)
-    fig.update_xaxes(title_text="arrival hour", row=1, col=1)
-    fig.update_xaxes(title_text="time of day", row=2, col=1)
-    fig.update_yaxes(title_text="wait (min)", rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(title_text="vehicles", rangemode="tozero", row=2, col=1)
-    fig.update_layout(barmode="group")
-    fig.update_annotations(font_size=12)
-    return base_layout(fig, title="Waits and queues at public and depot stations", height=460, run=run)
+        data.append({"type": "scatter", "mode": "lines", "x": values(rows["time_min"] / 60.0),
+                     "y": values(rows["vehicles"]), "name": f"{name} stations", "legendgroup": name,
+                     "showlegend": False, "xaxis": cells[1][0], "yaxis": cells[1][1],
+                     "line": {"color": colours[name], "width": 2, "shape": "hv"},
+                     "hovertemplate": f"{name} %{{x:.2f}} h: %{{y:,.0f}} vehicles queueing<extra></extra>"})
+    layout["xaxis"].update({**_HOURS, "title": {"text": "arrival hour"}})
+    layout["xaxis2"].update({**_HOURS, "title": {"text": "time of day"}})
+    layout["yaxis"].update({"title": {"text": "wait (min)"}, "rangemode": "tozero"})
+    layout["yaxis2"].update({"title": {"text": "vehicles"}, "rangemode": "tozero"})
+    layout["barmode"] = "group"
+    return figure(data, layout, title="Waits and queues at public and depot stations", height=460, run=run)

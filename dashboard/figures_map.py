@@ -13,16 +13,15 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from shapely.geometry import shape
 
 from shenzhen_data import data_path
 
 from .figures_day import station_group
-from .style import KIND_COLOURS, base_layout, colour_of, cycle_colour, new_figure
+from .style import KIND_COLOURS, colour_of, figure, values
 
-__all__ = ["ZONE_METRICS", "zone_shapes", "district_outlines", "zone_values", "zone_map_figure"]
+__all__ = ["ZONE_METRICS", "zone_shapes", "zone_centres", "district_outlines", "zone_values", "zone_map_figure"]
 
 #: dropdown value → (label, unit)
 ZONE_METRICS = {
@@ -56,6 +55,17 @@ def zone_shapes() -> dict[int, tuple[list, list]]:
     """Zone id → outline as ``(lons, lats)`` with ``None`` between parts (simplified, cached)."""
     raw = json.loads(data_path("shenzhen", "taz_zones.geojson").read_text(encoding="utf-8"))
     return {int(f["properties"]["taz_id"]): _path(_rings(f["geometry"])) for f in raw["features"]}
+
+
+@lru_cache(maxsize=1)
+def zone_centres() -> dict[int, tuple[float, float]]:
+    """Zone id → ``(lon, lat)`` of the centroid of its outline, where the hover marker sits."""
+    raw = json.loads(data_path("shenzhen", "taz_zones.geojson").read_text(encoding="utf-8"))
+    out = {}
+    for f in raw["features"]:
+        point = shape(f["geometry"]).representative_point()
+        out[int(f["properties"]["taz_id"])] = (round(point.x, 5), round(point.y, 5))
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -108,43 +118,45 @@ def _classes(values: pd.Series) -> tuple[np.ndarray, float]:
     return edges, top
 
 
-def _add_zone_layers(fig: go.Figure, values: pd.Series, label: str, unit: str) -> None:
+def _zone_layers(values_: pd.Series, label: str, unit: str) -> list[dict]:
     shapes = zone_shapes()
-    edges, top = _classes(values)
+    edges, top = _classes(values_)
     colours = sample_colorscale(_COLOURSCALE, list((np.arange(_CLASSES) + 0.5) / _CLASSES))
-    cls = np.clip(np.searchsorted(edges, values.to_numpy(float), side="right") - 1, 0, _CLASSES - 1)
+    cls = np.clip(np.searchsorted(edges, values_.to_numpy(float), side="right") - 1, 0, _CLASSES - 1)
     groups: dict[object, list[int]] = {}
-    for zone_id, value, c in zip(values.index, values.to_numpy(float), cls):
+    for zone_id, value, c in zip(values_.index, values_.to_numpy(float), cls):
         if zone_id in shapes:
             groups.setdefault("none" if math.isnan(value) else int(c), []).append(int(zone_id))
+    data = []
     for key in ["none", *range(_CLASSES)]:
         members = groups.get(key)
         if not members:
             continue
-        xs = [x for z in members for x in shapes[z][0]]
-        ys = [y for z in members for y in shapes[z][1]]
-        fill = "#eeeeee" if key == "none" else colours[key]
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill, hoverinfo="skip",
-                                 line=dict(color="rgba(120,120,120,0.5)", width=0.5), showlegend=False,
-                                 name="no value" if key == "none" else f"class {key}"))
+        data.append({"type": "scatter", "mode": "lines", "fill": "toself", "hoverinfo": "skip", "showlegend": False,
+                     "x": [x for z in members for x in shapes[z][0]], "y": [y for z in members for y in shapes[z][1]],
+                     "fillcolor": "#eeeeee" if key == "none" else colours[key],
+                     "line": {"color": "rgba(120,120,120,0.5)", "width": 0.5},
+                     "name": "no value" if key == "none" else f"class {key}"})
     dx, dy = district_outlines()
-    fig.add_trace(go.Scatter(x=dx, y=dy, mode="lines", line=dict(color="#555", width=1.2), hoverinfo="skip",
-                             name="district boundaries", showlegend=False))
-    cx = [float(np.nanmean([x for x in shapes[z][0] if x is not None])) for z in values.index if z in shapes]
-    cy = [float(np.nanmean([y for y in shapes[z][1] if y is not None])) for z in values.index if z in shapes]
-    shown = values[[z in shapes for z in values.index]]
-    fig.add_trace(go.Scatter(
-        x=cx, y=cy, mode="markers", name=f"zones: {label}", showlegend=False,
-        marker=dict(size=7, opacity=0.0, color=shown.fillna(0).to_numpy(), colorscale=_COLOURSCALE,
-                    cmin=0.0, cmax=top, showscale=True,
-                    colorbar=dict(title=dict(text=unit, side="right"), thickness=12, len=0.75, x=1.0)),
-        customdata=np.column_stack([shown.index.to_numpy(), shown.to_numpy()]),
-        hovertemplate=f"zone %{{customdata[0]}}<br>{label}: %{{customdata[1]:,.1f}} {unit}<extra></extra>"))
+    data.append({"type": "scatter", "mode": "lines", "x": dx, "y": dy, "hoverinfo": "skip", "showlegend": False,
+                 "line": {"color": "#555", "width": 1.2}, "name": "district boundaries"})
+    shown = values_[[z in shapes for z in values_.index]]
+    centres = zone_centres()
+    data.append({
+        "type": "scatter", "mode": "markers", "name": f"zones: {label}", "showlegend": False,
+        "x": [centres[z][0] for z in shown.index], "y": [centres[z][1] for z in shown.index],
+        "marker": {"size": 7, "opacity": 0.0, "color": values(shown.fillna(0.0)), "colorscale": _COLOURSCALE,
+                   "cmin": 0.0, "cmax": top, "showscale": True,
+                   "colorbar": {"title": {"text": unit, "side": "right"}, "thickness": 12, "len": 0.75, "x": 1.0}},
+        "customdata": [[int(z), None if math.isnan(v) else round(float(v), 2)] for z, v in shown.items()],
+        "hovertemplate": f"zone %{{customdata[0]}}<br>{label}: %{{customdata[1]:,.1f}} {unit}<extra></extra>"})
+    return data
 
 
-def _add_sites(fig: go.Figure, sites: pd.DataFrame, *, planned: bool, kinds: list[str] | None) -> None:
+def _site_traces(sites: pd.DataFrame, *, planned: bool, kinds: list[str] | None) -> list[dict]:
     frame = sites if kinds is None else sites[sites["kind"].isin(kinds)]
     id_col = "site" if planned else "station_id"
+    data = []
     for i, (kind, part) in enumerate(frame.groupby("kind", sort=True)):
         groups = [("planned", part)] if planned else [
             ("existing", part[~part["source"].str.startswith("depot")]),
@@ -152,33 +164,34 @@ def _add_sites(fig: go.Figure, sites: pd.DataFrame, *, planned: bool, kinds: lis
         for what, rows in groups:
             if rows.empty:
                 continue
-            fig.add_trace(go.Scatter(
-                x=rows["lon"], y=rows["lat"], mode="markers", name=f"{what}: {kind}",
+            data.append({
+                "type": "scatter", "mode": "markers", "name": f"{what}: {kind}", "x": values(rows["lon"]),
+                "y": values(rows["lat"]),
                 # depots are many and sit in every bus or truck base: off until asked for
-                visible="legendonly" if what == "depot" else True,
-                marker=dict(size=13 if planned else 6, symbol="star" if planned else "circle",
-                            color=colour_of(kind, KIND_COLOURS, i),
-                            line=dict(color="#111" if planned else "white", width=1 if planned else 0.5)),
-                customdata=rows[[id_col, "zone_id"]].astype(str).to_numpy(),
-                hovertemplate=f"{what} {kind} %{{customdata[0]}}<br>zone %{{customdata[1]}}<extra></extra>"))
+                "visible": "legendonly" if what == "depot" else True,
+                "marker": {"size": 13 if planned else 6, "symbol": "star" if planned else "circle",
+                           "color": colour_of(kind, KIND_COLOURS, i),
+                           "line": {"color": "#111" if planned else "white", "width": 1 if planned else 0.5}},
+                "customdata": rows[[id_col, "zone_id"]].astype(str).to_numpy().tolist(),
+                "hovertemplate": f"{what} {kind} %{{customdata[0]}}<br>zone %{{customdata[1]}}<extra></extra>"})
+    return data
 
 
-def zone_map_figure(values: pd.Series, metric: str, *, stations: pd.DataFrame | None = None,
+def zone_map_figure(values_: pd.Series, metric: str, *, stations: pd.DataFrame | None = None,
                     siting: pd.DataFrame | None = None, kinds: list[str] | None = None,
-                    run: str | None = None) -> go.Figure:
-    """Zones coloured by ``values`` (zone id → value of ``metric``) with existing stations and,
+                    run: str | None = None) -> dict:
+    """Zones coloured by ``values_`` (zone id → value of ``metric``) with existing stations and,
     when the run has a siting table, planned sites on top."""
     label, unit = ZONE_METRICS.get(metric, (metric, ""))
-    fig = new_figure()
-    _add_zone_layers(fig, values, label, unit)
+    data = _zone_layers(values_, label, unit)
     if stations is not None:
-        _add_sites(fig, stations, planned=False, kinds=kinds)
+        data += _site_traces(stations, planned=False, kinds=kinds)
     if siting is not None and not siting.empty:
-        _add_sites(fig, siting, planned=True, kinds=kinds)
-    fig.update_xaxes(title="longitude (°E)", showgrid=False, zeroline=False, ticksuffix="°")
-    # equal ground distances on both axes at Shenzhen's latitude
-    fig.update_yaxes(title="latitude (°N)", showgrid=False, zeroline=False, ticksuffix="°",
-                     scaleanchor="x", scaleratio=1.0 / math.cos(math.radians(_MID_LAT)))
-    fig = base_layout(fig, title=f"Zones by {label.lower()} ({unit})", height=540, run=run)
-    fig.update_layout(plot_bgcolor="#f4f8fb", dragmode="pan")
-    return fig
+        data += _site_traces(siting, planned=True, kinds=kinds)
+    return figure(data, {
+        "xaxis": {"title": {"text": "longitude (°E)"}, "showgrid": False, "zeroline": False, "ticksuffix": "°"},
+        # equal ground distances on both axes at Shenzhen's latitude
+        "yaxis": {"title": {"text": "latitude (°N)"}, "showgrid": False, "zeroline": False, "ticksuffix": "°",
+                  "scaleanchor": "x", "scaleratio": 1.0 / math.cos(math.radians(_MID_LAT))},
+        "plot_bgcolor": "#f4f8fb", "dragmode": "pan",
+    }, title=f"Zones by {label.lower()} ({unit})", height=540, run=run)

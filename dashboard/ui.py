@@ -47,9 +47,9 @@ def run_picker(component_id: str, reader: ResultsReader, value, *, multi: bool =
     ], className="control")
 
 
-def error_box(component_id: str) -> html.Div:
+def error_box(component_id: str, children=None) -> html.Div:
     """Where a page says what is wrong with the results it was asked to show."""
-    return html.Div(id=component_id, className="page-error", role="alert")
+    return html.Div(children, id=component_id, className="page-error", role="alert")
 
 
 def error_text(err: Exception | str) -> list:
@@ -63,8 +63,8 @@ def no_data(message: str, run: str | None = None):
     return empty_figure(message, run=run)
 
 
-def graph(component_id: str, *, height: int = 340) -> dcc.Graph:
-    """A graph that keeps the page layout stable while its figure loads."""
-    return dcc.Graph(id=component_id, config={"displaylogo": False, "responsive": True},
-                     style={"minHeight": f"{height}px"}, className="graph",
-                     figure=empty_figure("loading…", height=height))
+def graph(component_id: str, figure: dict | None = None, *, height: int = 340) -> dcc.Graph:
+    """A graph showing ``figure`` (pages draw their first figures in the layout itself, so that
+    opening a page costs no second request and no placeholder drawing)."""
+    return dcc.Graph(id=component_id, config={"displaylogo": False}, style={"minHeight": f"{height}px"},
+                     className="graph", figure=figure if figure is not None else empty_figure("loading…", height=height))

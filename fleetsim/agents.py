@@ -31,10 +31,10 @@ import pandas as pd
 
 from demand import StockParams, load_vehicle_params
 from network import NetworkParams, load_zones, travel_matrices
-from network.stations import zone_of_points
+from network.stations import freight_sites, zone_of_points
 
 from .charging import temperature_factor
-from .params import SIM_POWERTRAINS, duty_params, freight_sites, sim_constants
+from .params import SIM_POWERTRAINS, duty_params, sim_constants
 
 __all__ = ["Agents", "Depot", "draw_agents", "integer_weights", "MAX_BLOCKS"]
 

@@ -9,12 +9,13 @@ import pandas as pd
 
 from demand import DemandError
 from network import NetworkError
+from network.siting.errors import SitingError
 
 from .errors import ResultsError, ScenarioError
 
 __all__ = ["main", "build_parser"]
 
-_USER_ERRORS = (ScenarioError, DemandError, NetworkError, ResultsError, FileNotFoundError)
+_USER_ERRORS = (ScenarioError, DemandError, NetworkError, SitingError, ResultsError, FileNotFoundError)
 
 
 def _cmd_scenarios(args) -> int:
@@ -33,19 +34,39 @@ def _cmd_validate(args) -> int:
     return 0
 
 
-def _cmd_run(args) -> int:
+def _cmd_run(args, *, site: bool = False) -> int:
     from .run import run_scenario, summary_table
-    from .scenario import load_scenario
+    from .scenario import load_scenario, scenario_from_dict
 
     scenario = load_scenario(args.scenario)
     if args.sample is not None:
-        simulation = scenario.simulation.model_copy(update={"sample": args.sample})
-        scenario = scenario.model_validate({**scenario.model_dump(), "simulation": simulation.model_dump()})
+        raw = scenario.model_dump()
+        raw["simulation"]["sample"] = args.sample
+        scenario = scenario_from_dict(raw, origin="--sample")
     with _ProgressBar(enabled=scenario.simulation.progress and sys.stderr.isatty()) as bar:
-        run = run_scenario(scenario, out_dir=args.out, seed=args.seed, progress=bar.update)
+        run = run_scenario(scenario, out_dir=args.out, seed=args.seed, progress=bar.update, site=site)
     print(summary_table(run).to_string(index=False))
+    if site:
+        _print_plan(run)
     print(f"\nresults: {run.path}")
     return 0
+
+
+def _print_plan(run) -> None:
+    siting, targets = run.tables["siting"], run.tables["targets"]
+    counts = ["dc_120kw", "dc_480kw", "lng_dispenser", "h2_dispenser", "swap_bay"]
+    by_year = siting.groupby("year_built").agg(sites=("site", "nunique"), capex_cny=("capex_cny", "sum"),
+                                               **{c: (c, "sum") for c in counts})
+    print("\nstation plan (new units by phase year):")
+    print(by_year.to_string(float_format="{:,.0f}".format))
+    charger = targets[targets["metric"].isin(["charging_facilities_cumulative", "fast_chargers_cumulative",
+                                              "integrated_energy_supply_stations",
+                                              "highway_service_area_fast_charge_coverage"])]
+    print(charger[["target_id", "target_value", "modelled_value", "met"]].to_string(index=False))
+    from .results import read_manifest
+
+    for note in read_manifest(run.path)["siting"]["notes"]:
+        print(f"note: {note}")
 
 
 class _ProgressBar:
@@ -106,6 +127,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     p.add_argument("--sample", type=float, help="fraction of the fleet simulated (0-1]")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("site", help="plan new stations for the scenario's phase years, check them by "
+                       "re-simulation, and run the scenario year with the plan")
+    p.add_argument("scenario", nargs="?", default="shenzhen-2030", help="built-in name or YAML file "
+                   "(default: shenzhen-2030)")
+    p.add_argument("--out", help="results folder (default: results/<scenario>-seed<N>)")
+    p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    p.add_argument("--sample", type=float, help="fraction of the fleet simulated (0-1]")
+    p.set_defaults(func=lambda args: _cmd_run(args, site=True))
 
     p = sub.add_parser("scenarios", help="list the built-in scenarios")
     p.set_defaults(func=_cmd_scenarios)

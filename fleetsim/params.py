@@ -1,4 +1,4 @@
-"""Parameter tables the simulation reads: duty cycles, simulation constants, freight sites.
+"""Parameter tables the simulation reads: duty cycles, simulation constants, assumed sites.
 
 Each lives in ``data/params/`` with the basis (sourced or assumption) and the reason of every
 value; this module only reads them.
@@ -11,7 +11,7 @@ import pandas as pd
 
 from shenzhen_data import data_path
 
-__all__ = ["duty_params", "sim_constants", "freight_sites", "assumed_stations", "SIM_POWERTRAINS"]
+__all__ = ["duty_params", "sim_constants", "assumed_stations", "SIM_POWERTRAINS"]
 
 #: Powertrains that use the city's energy infrastructure and so enter the simulation; ICE
 #: vehicles enter only the stock and CO2 accounts.
@@ -30,12 +30,6 @@ def sim_constants() -> dict[str, float]:
     """``parameter -> value`` from ``simulation.csv``."""
     table = pd.read_csv(data_path("params", "simulation.csv"))
     return dict(zip(table["parameter"], table["value"].astype(float)))
-
-
-@lru_cache(maxsize=1)
-def freight_sites() -> pd.DataFrame:
-    """Ports, logistics parks and city-edge crossings that heavy trucks run between."""
-    return pd.read_csv(data_path("params", "freight_sites.csv"))
 
 
 @lru_cache(maxsize=1)

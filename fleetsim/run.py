@@ -16,6 +16,7 @@ from network import load_zones, travel_matrices, zone_graph
 from .results import write_results
 from .scenario import Scenario
 from .simulate import simulate_day
+from .site import charger_metrics, plan_stations
 
 __all__ = ["Run", "run_scenario", "default_out_dir", "zones_table", "key_figures", "summary_table"]
 
@@ -74,11 +75,12 @@ def simulation_metrics(tables: dict[str, pd.DataFrame], year: int) -> pd.DataFra
 
 
 def run_scenario(scenario: Scenario, *, out_dir: str | Path | None = None, seed: int | None = None,
-                 progress=None) -> Run:
+                 progress=None, site: bool = False) -> Run:
     """Run ``scenario`` and write its results folder.
 
     ``seed`` overrides the scenario's seed; ``progress(stage, fraction)`` is called as the run
-    advances. The folder appears only when complete.
+    advances; ``site`` first plans the stations of every phase year (``fleetsim site``) and
+    simulates the scenario year with them. The folder appears only when complete.
     """
     seed = scenario.seed if seed is None else seed
     scenario = scenario.model_copy(update={"seed": seed})
@@ -90,20 +92,34 @@ def run_scenario(scenario: Scenario, *, out_dir: str | Path | None = None, seed:
         tables["energy_by_year"] = demand.energy_by_year(tables["stock"], scenario.stock)
     with stage("network"):
         tables["zones"] = zones_table(scenario)
+    extra_metrics = []
+    stations = None
+    if site:
+        with stage("siting"):
+            outcome = plan_stations(scenario, progress=progress)
+            tables["siting"] = outcome.siting
+            stations = outcome.stations(scenario.year)
+            extra_metrics.append(charger_metrics(outcome, tables["stock"], scenario))
+            for note in outcome.notes:
+                log.warning("%s", note)
     with stage("simulation"):
-        day = simulate_day(scenario, tables["stock"],
+        day = simulate_day(scenario, tables["stock"], stations=stations,
                            progress=(lambda f: progress("simulation", f)) if progress else None)
         tables.update(day.tables)
     with stage("targets"):
         metrics = pd.concat([demand.stock_metrics(tables["stock"], tables["energy_by_year"]),
-                             simulation_metrics(tables, scenario.year)], ignore_index=True)
+                             simulation_metrics(tables, scenario.year), *extra_metrics], ignore_index=True)
         tables["targets"] = demand.evaluate_targets(metrics)
         tables["figures"] = key_figures(tables, scenario)
     manifest = {
         "scenario": scenario.model_dump(mode="json"),
         "seed": seed,
         "timings_s": stage.seconds,
-        "simulation": {"agents": day.agents, "processes": day.processes},
+        "simulation": {"agents": day.agents, "processes": day.processes, "events": day.events},
+        "siting": {"phases": [{"year": p.year, "status": p.status, "gap": p.gap, "capex_cny": p.capex_cny,
+                               "unserved_sessions_per_day": p.unserved_sessions_per_day,
+                               "solve_time_s": round(p.solve_time_s, 2)} for p in outcome.phases],
+                   "notes": outcome.notes} if site else None,
     }
     return Run(write_results(out, tables, manifest), scenario, tables)
 

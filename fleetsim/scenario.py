@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from demand import StockParams
 from network import NetworkParams
+from network.siting.params import SitingParams
 
 from .errors import ScenarioError
 
@@ -65,6 +66,7 @@ class Scenario(BaseModel):
     stock: StockParams = Field(default_factory=StockParams)
     network: NetworkParams = Field(default_factory=NetworkParams)
     simulation: SimulationParams = Field(default_factory=SimulationParams)
+    siting: SitingParams = Field(default_factory=SitingParams)
 
     def to_yaml(self) -> str:
         """The scenario as run, every default filled in, as YAML."""

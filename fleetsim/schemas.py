@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-__all__ = ["TABLES", "arrow_schema", "markdown"]
+__all__ = ["TABLES", "OPTIONAL_TABLES", "arrow_schema", "markdown"]
 
 _I, _F, _S, _B = pa.int64(), pa.float64(), pa.string(), pa.bool_()
 
@@ -165,6 +165,22 @@ TABLES: dict[str, tuple[str, list[tuple[str, pa.DataType, str, str]]]] = {
             ("stranded", _B, "", "ran out of reach of any suitable station"),
         ],
     ),
+    "siting": (
+        "new public sites of the station plan, one row per site and phase year",
+        [
+            ("site", _S, "", "site id (plan-<zone>)"),
+            ("zone_id", _I, "", "zone"),
+            ("lon", _F, "deg", "longitude (zone centroid)"),
+            ("lat", _F, "deg", "latitude (zone centroid)"),
+            ("kind", _S, "", "charging, swapping, lng, h2 or integrated (2+ supplies)"),
+            *_EQUIPMENT_COUNTS,
+            ("capex_cny", _F, "CNY", "capital cost of the units (and the site, when new)"),
+            ("year_built", _I, "", "phase year"),
+            ("arrivals_per_day", _F, "sessions", "daily arrivals assigned by the plan"),
+            ("expected_utilisation", _F, "fraction", "busiest-hour load over units (Erlang C sizing)"),
+            ("expected_wait_p95_min", _F, "min", "95th-percentile wait by Erlang C"),
+        ],
+    ),
     "figures": (
         "the run's headline figures for its year",
         [
@@ -184,6 +200,10 @@ TABLES: dict[str, tuple[str, list[tuple[str, pa.DataType, str, str]]]] = {
         ],
     ),
 }
+
+
+#: Tables only some runs write: ``siting`` comes from ``fleetsim site``.
+OPTIONAL_TABLES = frozenset({"siting"})
 
 
 def arrow_schema(name: str) -> pa.Schema:

@@ -185,18 +185,22 @@ def _submit_all(client: Any, todo: list[tuple[RunSpec, dict[str, Any]]]) -> Iter
 
     # unique per call: keys of a long-lived scheduler must not collide with another sweep's
     token = uuid.uuid4().hex[:8]
-    runs, futures = {}, []
+    submitted, futures = {}, []
     for run, task in todo:
         future = client.submit(execute_run, task, key=f"fleetsim-sweep-{run.run_id}-{token}",
                                pure=False, retries=TASK_RETRIES)
-        runs[future.key] = run
+        submitted[future.key] = (run, task)
         futures.append(future)
     for future in as_completed(futures):
-        run = runs[future.key]
+        run, task = submitted[future.key]
         try:
             raw = future.result()
-        except Exception as err:  # KilledWorker after too many deaths, a lost scheduler, ...
-            record = _record(run, "failed", one_line_error(err), float("nan"), resumed=False, worker="")
+        except Exception as err:  # KilledWorker after too many deaths, a lost connection, ...
+            if run_is_complete(task["path"], task["scenario"]):
+                # the run finished and only its report was lost: the folder is the evidence
+                record = _record(run, "ok", "", manifest_seconds(task["path"]), resumed=False, worker="")
+            else:
+                record = _record(run, "failed", one_line_error(err), float("nan"), resumed=False, worker="")
         else:
             record = _record(run, raw["status"], raw["error"], raw["seconds"], resumed=False,
                              worker=raw["worker"])

@@ -50,6 +50,7 @@ __all__ = [
     "existing_stations",
     "zone_of_points",
     "urbanev_stations",
+    "freight_sites",
 ]
 
 log = logging.getLogger(__name__)
@@ -156,3 +157,10 @@ def urbanev_stations(*, raw: bool = False) -> pd.DataFrame:
         {"station_id": src["station_id"], "source_zone_id": src["TAZID"], "lon": lon, "lat": lat,
          "piles": src["charge_count"], "zone_id": zone_of_points(lon, lat)}
     )
+
+
+@lru_cache(maxsize=1)
+def freight_sites() -> pd.DataFrame:
+    """Ports, logistics parks and city-edge crossings that heavy trucks run between
+    (``data/params/freight_sites.csv``, locations approximate and labelled as assumptions)."""
+    return pd.read_csv(data_path("params", "freight_sites.csv"))

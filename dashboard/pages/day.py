@@ -16,14 +16,17 @@ GRAPHS = ("day-load-graph", "day-flex-graph", "day-wait-graph")
 
 def layout(selected_run: str | None = None, **_query) -> html.Div:
     """The page for the selected run."""
-    reader = current_state().reader
+    state = current_state()
+    run = pick_run(state.reader, selected_run)
+    error, *figures = render(state, run)
     return html.Div([
         page_header("Day", "One simulated weekday of the run's year, scaled up from the sampled agents: "
                     "when and where energy is drawn, how much charging could be deferred, and who waits."),
-        html.Div([run_picker(RUN_SELECT, reader, pick_run(reader, selected_run))], className="controls"),
-        error_box("day-error"),
-        graph("day-load-graph", height=630),
-        html.Div([graph("day-flex-graph", height=380), graph("day-wait-graph", height=460)], className="grid-2"),
+        html.Div([run_picker(RUN_SELECT, state.reader, run)], className="controls"),
+        error_box("day-error", error),
+        graph("day-load-graph", figures[0], height=630),
+        html.Div([graph("day-flex-graph", figures[1], height=400), graph("day-wait-graph", figures[2], height=460)],
+                 className="grid-2"),
     ], className="page")
 
 
@@ -44,4 +47,4 @@ def render(state: DashboardState, run_id: str | None) -> tuple:
 def register_callbacks(app, state: DashboardState) -> None:
     """Wire the run picker to :func:`render`."""
     app.callback(Output("day-error", "children"), *[Output(g, "figure") for g in GRAPHS],
-                 Input(RUN_SELECT, "value"))(lambda run_id: render(state, run_id))
+                 Input(RUN_SELECT, "value"), prevent_initial_call=True)(lambda run_id: render(state, run_id))

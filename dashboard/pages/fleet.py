@@ -15,14 +15,16 @@ GRAPHS = ("fleet-stock-graph", "fleet-energy-graph", "fleet-co2-graph")
 
 def layout(selected_run: str | None = None, **_query) -> html.Div:
     """The page for the selected run."""
-    reader = current_state().reader
+    state = current_state()
+    run = pick_run(state.reader, selected_run)
+    error, *figures = render(state, run)
     return html.Div([
         page_header("Fleet", "Stock model of Shenzhen's road vehicles, 2015–2035: stock turnover, energy "
                     "and CO₂ of the run's scenario (dotted line: the simulated year)."),
-        html.Div([run_picker(RUN_SELECT, reader, pick_run(reader, selected_run))], className="controls"),
-        error_box("fleet-error"),
-        graph("fleet-stock-graph", height=460),
-        html.Div([graph("fleet-energy-graph"), graph("fleet-co2-graph")], className="grid-2"),
+        html.Div([run_picker(RUN_SELECT, state.reader, run)], className="controls"),
+        error_box("fleet-error", error),
+        graph("fleet-stock-graph", figures[0], height=460),
+        html.Div([graph("fleet-energy-graph", figures[1]), graph("fleet-co2-graph", figures[2])], className="grid-2"),
     ], className="page")
 
 
@@ -44,4 +46,4 @@ def render(state: DashboardState, run_id: str | None) -> tuple:
 def register_callbacks(app, state: DashboardState) -> None:
     """Wire the run picker to :func:`render`."""
     app.callback(Output("fleet-error", "children"), *[Output(g, "figure") for g in GRAPHS],
-                 Input(RUN_SELECT, "value"))(lambda run_id: render(state, run_id))
+                 Input(RUN_SELECT, "value"), prevent_initial_call=True)(lambda run_id: render(state, run_id))

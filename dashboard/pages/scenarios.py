@@ -16,24 +16,26 @@ GRAPHS = ("scenarios-nev-graph", "scenarios-load-graph")
 
 def layout(selected_run: str | None = None, **_query) -> html.Div:
     """The page with the selected run and the next one found preselected."""
-    reader = current_state().reader
+    state = current_state()
+    reader = state.reader
     readable = [info.run_id for info in reader.runs() if not info.problem]
     first = [selected_run] if selected_run in readable else []
     chosen = list(dict.fromkeys(first + readable))[:2]
+    error, columns, rows, nev, load = render(state, chosen)
     return html.Div([
         page_header("Scenarios", "Pick two or more runs to compare their headline figures and curves."),
         html.Div([run_picker("scenarios-run-select", reader, chosen, multi=True, label="Runs")],
                  className="controls"),
-        error_box("scenarios-error"),
+        error_box("scenarios-error", error),
         dash_table.DataTable(
-            id="scenarios-table", data=[], columns=[], sort_action="none", page_action="none",
+            id="scenarios-table", data=rows, columns=columns, sort_action="none", page_action="none",
             style_table={"overflowX": "auto"},
             style_cell={"fontFamily": "inherit", "fontSize": 13, "padding": "4px 8px", "textAlign": "right",
                         "minWidth": 90, "maxWidth": 260, "whiteSpace": "normal", "height": "auto"},
             style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "left"} for c in ("figure", "unit")],
             style_header={"fontWeight": "600", "backgroundColor": "#f0f3f7", "whiteSpace": "normal"},
         ),
-        html.Div([graph("scenarios-nev-graph"), graph("scenarios-load-graph")], className="grid-2"),
+        html.Div([graph("scenarios-nev-graph", nev), graph("scenarios-load-graph", load)], className="grid-2"),
     ], className="page")
 
 
@@ -68,4 +70,4 @@ def register_callbacks(app, state: DashboardState) -> None:
     """Wire the run picker to :func:`render`."""
     app.callback(Output("scenarios-error", "children"), Output("scenarios-table", "columns"),
                  Output("scenarios-table", "data"), *[Output(g, "figure") for g in GRAPHS],
-                 Input("scenarios-run-select", "value"))(lambda run_ids: render(state, run_ids))
+                 Input("scenarios-run-select", "value"), prevent_initial_call=True)(lambda run_ids: render(state, run_ids))

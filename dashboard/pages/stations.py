@@ -26,12 +26,14 @@ _NUMERIC = {"zone_id", "units", "utilisation_pct", "wait_p50_min", "wait_p95_min
 
 def layout(selected_run: str | None = None, **_query) -> html.Div:
     """The page for the selected run."""
-    reader = current_state().reader
+    state = current_state()
+    run = pick_run(state.reader, selected_run)
+    error, fig, rows, note = render(state, run, "utilisation", list(KIND_COLOURS))
     return html.Div([
         page_header("Stations", "Where the run's stations are, how busy they were on the simulated day and "
                     "how long vehicles waited; planned sites appear when the run has a siting table."),
         html.Div([
-            run_picker(RUN_SELECT, reader, pick_run(reader, selected_run)),
+            run_picker(RUN_SELECT, state.reader, run),
             html.Div([html.Label("Colour zones by", htmlFor="stations-colour", className="control-label"),
                       dcc.Dropdown(id="stations-colour", clearable=False, value="utilisation",
                                    options=[{"label": f"{lbl} ({unit})", "value": key}
@@ -42,16 +44,16 @@ def layout(selected_run: str | None = None, **_query) -> html.Div:
                                     value=list(KIND_COLOURS), inline=True, className="checklist")],
                      className="control"),
         ], className="controls"),
-        error_box("stations-error"),
-        graph("stations-map", height=540),
+        error_box("stations-error", error),
+        graph("stations-map", fig, height=540),
         html.P(["Zone outlines: the 491 traffic analysis zones shipped with the planner; district "
                 "boundaries © 2021 Qing Yu (BSD 3-Clause). No street map is drawn. ",
-                html.Span(id="stations-note")], className="caption"),
+                html.Span(note, id="stations-note")], className="caption"),
         html.H3("Stations and equipment"),
         dash_table.DataTable(
             id="stations-table",
             columns=[{"name": n, "id": i, "type": "numeric" if i in _NUMERIC else "text"} for n, i in TABLE_COLUMNS],
-            data=[], filter_action="native", sort_action="native", page_action="native", page_size=12,
+            data=rows, filter_action="native", sort_action="native", page_action="native", page_size=12,
             style_table={"overflowX": "auto"},
             style_cell={"fontFamily": "inherit", "fontSize": 13, "padding": "4px 8px", "textAlign": "left"},
             style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "right"} for c in _NUMERIC],
@@ -91,4 +93,4 @@ def register_callbacks(app, state: DashboardState) -> None:
     app.callback(Output("stations-error", "children"), Output("stations-map", "figure"),
                  Output("stations-table", "data"), Output("stations-note", "children"),
                  Input(RUN_SELECT, "value"), Input("stations-colour", "value"), Input("stations-kinds", "value"),
-                 )(lambda run_id, metric, kinds: render(state, run_id, metric, kinds))
+                 prevent_initial_call=True)(lambda run_id, metric, kinds: render(state, run_id, metric, kinds))

@@ -18,9 +18,13 @@ _NO_SWEEP = ""
 
 def layout(selected_run: str | None = None, **_query) -> html.Div:
     """The page for the selected run (the first run found when none is selected)."""
-    reader = current_state().reader
+    state = current_state()
+    reader = state.reader
     run = pick_run(reader, selected_run)
     sweeps = reader.sweeps()
+    sweep = sweeps[0].sweep_id if sweeps else _NO_SWEEP
+    error, nev, share, lng_fcev, infra, rows = render(state, run, sweep)
+    band_options, band_figure, bands_hidden = band_choices(state, sweep)
     sweep_options = [{"label": "no sweep", "value": _NO_SWEEP}] + [
         {"label": s.label, "value": s.sweep_id, "title": s.sweep_id} for s in sweeps]
     return html.Div([
@@ -30,17 +34,18 @@ def layout(selected_run: str | None = None, **_query) -> html.Div:
             run_picker("targets-run-select", reader, run),
             html.Div([html.Label("Sweep bands", htmlFor="targets-sweep-select", className="control-label"),
                       dcc.Dropdown(id="targets-sweep-select", options=sweep_options, clearable=False,
-                                   value=sweeps[0].sweep_id if sweeps else _NO_SWEEP)],
+                                   value=sweep)],
                      className="control control-narrow"),
         ], className="controls"),
-        error_box("targets-error"),
-        html.Div([graph("targets-nev-graph"), graph("targets-share-graph")], className="grid-2"),
-        html.Div([graph("targets-lng-fcev-graph"), graph("targets-infra-graph")], className="grid-2"),
-        html.Div(id="targets-bands", hidden=True, className="section", children=[
+        error_box("targets-error", error),
+        html.Div([graph("targets-nev-graph", nev), graph("targets-share-graph", share)], className="grid-2"),
+        html.Div([graph("targets-lng-fcev-graph", lng_fcev), graph("targets-infra-graph", infra)], className="grid-2"),
+        html.Div(id="targets-bands", hidden=bands_hidden, className="section", children=[
             html.H3("Sweep: p05–p95 across seeds for each parameter point"),
             html.Div([html.Label("Figure", htmlFor="targets-band-figure", className="control-label"),
-                      dcc.Dropdown(id="targets-band-figure", clearable=False)], className="control control-narrow"),
-            graph("targets-bands-graph"),
+                      dcc.Dropdown(id="targets-band-figure", clearable=False, options=band_options,
+                                   value=band_figure)], className="control control-narrow"),
+            graph("targets-bands-graph", render_bands(state, sweep, band_figure)),
         ]),
         html.H3("Every target of the plan"),
         dash_table.DataTable(
@@ -49,7 +54,7 @@ def layout(selected_run: str | None = None, **_query) -> html.Div:
                 ("Target", "target"), ("Year", "year"), ("Plan wording", "wording"), ("Bound", "bound"),
                 ("Target value", "target_value"), ("Modelled", "modelled"), ("Gap", "gap"), ("Unit", "unit"),
                 ("Status", "status"))],
-            data=[], sort_action="native", filter_action="native", page_action="none",
+            data=rows, sort_action="native", filter_action="native", page_action="none",
             style_table={"overflowX": "auto"},
             style_cell={"fontFamily": "inherit", "fontSize": 13, "padding": "4px 8px", "textAlign": "left",
                         "whiteSpace": "normal", "height": "auto", "maxWidth": 360},
@@ -121,13 +126,13 @@ def register_callbacks(app, state: DashboardState) -> None:
     app.callback(
         Output("targets-error", "children"), *[Output(g, "figure") for g in GRAPHS],
         Output("targets-table", "data"),
-        Input("targets-run-select", "value"), Input("targets-sweep-select", "value"),
+        Input("targets-run-select", "value"), Input("targets-sweep-select", "value"), prevent_initial_call=True,
     )(lambda run_id, sweep_id: render(state, run_id, sweep_id))
     app.callback(
         Output("targets-band-figure", "options"), Output("targets-band-figure", "value"),
-        Output("targets-bands", "hidden"), Input("targets-sweep-select", "value"),
+        Output("targets-bands", "hidden"), Input("targets-sweep-select", "value"), prevent_initial_call=True,
     )(lambda sweep_id: band_choices(state, sweep_id))
     app.callback(
         Output("targets-bands-graph", "figure"),
-        Input("targets-sweep-select", "value"), Input("targets-band-figure", "value"),
+        Input("targets-sweep-select", "value"), Input("targets-band-figure", "value"), prevent_initial_call=True,
     )(lambda sweep_id, figure: render_bands(state, sweep_id, figure))

@@ -1,0 +1,329 @@
+"""The Shenzhen station plan for one phase year: where new sites go, of which kind, how big.
+
+One mixed-integer model (OR-Tools, SCIP) for all station families at once, so they share the
+capital budget:
+
+* demand: for each family (public DC charging, truck megawatt charging, LNG, hydrogen, battery
+  swap) and zone, the daily arrivals that arise there, their service time on a new unit and the
+  share that falls in the busiest hour;
+* a candidate site of a family in every zone within ``max_access_min`` of some demand; opening it
+  costs ``site_fixed_cost_cny``; each new unit its equipment capex (``equipment.csv``); units
+  already standing in a zone count as capacity for free;
+* capacity: the busiest hour's offered load (erlangs) assigned to a site is at most
+  ``peak_utilisation`` of its units; per-zone grid headroom caps new electric load;
+* objective: capital + the value of drivers' access time + a large penalty per daily session left
+  unserved, so unserved demand appears only when budget or grid bind, and is then reported;
+* forced sites: expressway service areas (fast charging) and the truck corridors chosen by the
+  flow-refuelling model.
+
+After the solve each site is sized exactly by Erlang C (95% of arrivals wait ≤ 10 min by
+default), and the plan is brought to the required number of integrated sites (two or more
+supplies) by the cheapest additions. :func:`validate_plan` checks a plan without the solver.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from ortools.linear_solver import pywraplp
+
+from ..queueing import erlang_c_wait_quantile, servers_for_service_level
+from ..stations import load_equipment
+from .errors import SitingError
+from .params import SitingParams
+
+__all__ = ["FAMILY_EQUIPMENT", "ELECTRIC_FAMILIES", "PhasePlan", "plan_phase", "plan_capex", "validate_plan"]
+
+log = logging.getLogger(__name__)
+
+#: Equipment a new unit of each family is.
+FAMILY_EQUIPMENT = {"dc_public": "dc_120kw", "truck_dc": "dc_480kw", "lng": "lng_dispenser",
+                    "h2": "h2_dispenser", "swap": "swap_bay"}
+ELECTRIC_FAMILIES = ("dc_public", "truck_dc")
+_SUPPLY = {"dc_public": "charging", "truck_dc": "charging", "lng": "lng", "h2": "h2", "swap": "swapping"}
+_DEMAND_COLUMNS = ["family", "zone_id", "arrivals_per_day", "service_min", "peak_share"]
+
+
+@dataclass
+class PhasePlan:
+    """The plan of one phase year.
+
+    ``units`` has one row per (family, zone) with new units: ``family, zone_id, new_units,
+    existing_units, peak_erlangs, service_min, expected_utilisation, expected_wait_p95_min``.
+    """
+
+    year: int
+    units: pd.DataFrame
+    status: str
+    gap: float
+    objective: float
+    capex_cny: float
+    unserved_sessions_per_day: float
+    solve_time_s: float
+    notes: list[str] = field(default_factory=list)
+
+
+def _check_demand(demand: pd.DataFrame) -> None:
+    missing = [c for c in _DEMAND_COLUMNS if c not in demand]
+    if missing:
+        raise SitingError(f"demand: missing columns {missing}")
+    unknown = sorted(set(demand["family"]) - set(FAMILY_EQUIPMENT))
+    if unknown:
+        raise SitingError(f"demand.family: unknown {unknown}; known: {sorted(FAMILY_EQUIPMENT)}")
+    for col in ("arrivals_per_day", "service_min"):
+        if (demand[col] < 0).any() or demand[col].isna().any():
+            raise SitingError(f"demand.{col}: must be >= 0 and not empty")
+    if ((demand["peak_share"] <= 0) | (demand["peak_share"] > 1)).any():
+        raise SitingError("demand.peak_share: must be in (0, 1]")
+
+
+def plan_phase(year: int, demand: pd.DataFrame, existing: pd.DataFrame, *, zone_ids: np.ndarray,
+               time_min: np.ndarray, params: SitingParams, forced: pd.DataFrame | None = None,
+               spent_cny: float = 0.0) -> PhasePlan:
+    """Choose and size new sites for ``year``.
+
+    Parameters
+    ----------
+    demand
+        ``family, zone_id, arrivals_per_day, service_min, peak_share`` (service on a new unit).
+    existing
+        ``family, zone_id, units``: capacity already standing, in new-unit equivalents.
+    zone_ids, time_min
+        Zone ids and the travel-time matrix (min) in the same order.
+    forced
+        ``family, zone_id, min_units``: sites that must exist (service areas, truck corridors).
+    spent_cny
+        Capital already committed by earlier phases (counts against the budget).
+    """
+    _check_demand(demand)
+    start = time.perf_counter()
+    index = {int(z): k for k, z in enumerate(zone_ids)}
+    equipment = load_equipment()
+    demand = demand[demand["arrivals_per_day"] > 0].reset_index(drop=True)
+    forced = forced if forced is not None else pd.DataFrame(columns=["family", "zone_id", "min_units"])
+    have = existing.groupby(["family", "zone_id"])["units"].sum().to_dict()
+
+    solver = pywraplp.Solver.CreateSolver("SCIP")
+    if solver is None:
+        raise SitingError("the SCIP solver is not available in this OR-Tools build")
+    cost = solver.Objective()
+    budget = solver.Constraint(-solver.infinity(), params.budget_cny - spent_cny, "budget")
+    grid: dict[int, pywraplp.Constraint] = {}
+    sites: dict[tuple[str, int], tuple] = {}
+    x: dict[tuple[str, int, int], pywraplp.Variable] = {}
+    unserved = []
+    loads: dict[tuple[str, int], list] = {}
+
+    def site(family: str, zone: int):
+        key = (family, zone)
+        if key not in sites:
+            unit_cost = float(equipment.at[FAMILY_EQUIPMENT[family], "capex_cny"])
+            # unit counts are continuous here: Erlang C sizes every site exactly afterwards
+            n = solver.NumVar(0, params.max_new_units_per_site, f"n_{family}_{zone}")
+            y = solver.BoolVar(f"y_{family}_{zone}")
+            solver.Add(n <= params.max_new_units_per_site * y)
+            fixed = 0.0 if have.get(key, 0) > 0 else params.site_fixed_cost_cny
+            cost.SetCoefficient(y, fixed)
+            cost.SetCoefficient(n, unit_cost)
+            budget.SetCoefficient(y, fixed)
+            budget.SetCoefficient(n, unit_cost)
+            if family in ELECTRIC_FAMILIES:
+                if zone not in grid:
+                    grid[zone] = solver.Constraint(-solver.infinity(), params.headroom_kw(zone), f"grid_{zone}")
+                grid[zone].SetCoefficient(n, float(equipment.at[FAMILY_EQUIPMENT[family], "rate"]))
+            sites[key] = (n, y)
+        return sites[key]
+
+    for row in demand.itertuples(index=False):
+        i = index[int(row.zone_id)]
+        reach = np.flatnonzero(time_min[i] <= params.max_access_min)
+        erlangs = row.arrivals_per_day * row.peak_share * row.service_min / 60.0
+        share = solver.Constraint(1.0, 1.0, f"serve_{row.family}_{row.zone_id}")
+        u = solver.NumVar(0.0, 1.0, f"u_{row.family}_{row.zone_id}")
+        share.SetCoefficient(u, 1.0)
+        cost.SetCoefficient(u, params.unserved_cost_cny_per_daily_session * row.arrivals_per_day)
+        unserved.append((u, row.arrivals_per_day))
+        for j in reach:
+            zone = int(zone_ids[j])
+            site(row.family, zone)
+            var = solver.NumVar(0.0, 1.0, f"x_{row.family}_{row.zone_id}_{zone}")
+            x[(row.family, int(row.zone_id), zone)] = var
+            if have.get((row.family, zone), 0) <= 0:  # the strong facility-location cut
+                solver.Add(var <= sites[(row.family, zone)][1])
+            share.SetCoefficient(var, 1.0)
+            cost.SetCoefficient(var, params.access_cost_cny_per_vehicle_min * row.arrivals_per_day * time_min[i, j])
+            loads.setdefault((row.family, zone), []).append((var, erlangs, row))
+    for (family, zone), terms in loads.items():
+        n, _ = sites[(family, zone)]
+        cap = solver.Constraint(-solver.infinity(), params.peak_utilisation * have.get((family, zone), 0.0), "cap")
+        for var, erlangs, _ in terms:
+            cap.SetCoefficient(var, erlangs)
+        cap.SetCoefficient(n, -params.peak_utilisation)
+    for row in forced.itertuples(index=False):
+        n, y = site(row.family, int(row.zone_id))
+        solver.Add(y == 1)
+        solver.Add(n >= max(0, int(row.min_units) - int(have.get((row.family, int(row.zone_id)), 0))))
+    cost.SetMinimization()
+    solver.SetTimeLimit(int(params.time_limit_s * 1000))
+    solver.SetNumThreads(1)
+    mip = pywraplp.MPSolverParameters()
+    mip.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, params.relative_gap)
+    status = solver.Solve(mip)
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        raise SitingError(_infeasible_reason(demand, forced, params, spent_cny, year))
+    objective = solver.Objective().Value()
+    bound = solver.Objective().BestBound()
+    gap = 0.0 if status == pywraplp.Solver.OPTIMAL else abs(objective - bound) / max(abs(objective), 1e-9)
+
+    rows = []
+    for (family, zone), (n, _) in sites.items():
+        terms = loads.get((family, zone), [])
+        arrivals = sum(var.solution_value() * r.arrivals_per_day for var, _, r in terms)
+        erlangs = sum(var.solution_value() * e for var, e, _ in terms)
+        new = int(math.ceil(n.solution_value() - 1e-6))
+        if new == 0 and arrivals <= 1e-9:
+            continue
+        service = (sum(var.solution_value() * r.arrivals_per_day * r.service_min for var, _, r in terms) / arrivals
+                   if arrivals > 1e-9 else 0.0)
+        rows.append({"family": family, "zone_id": zone, "new_units": new, "existing_units": have.get((family, zone), 0.0),
+                     "arrivals_per_day": arrivals, "peak_erlangs": erlangs, "service_min": service})
+    units = pd.DataFrame(rows, columns=["family", "zone_id", "new_units", "existing_units", "arrivals_per_day",
+                                        "peak_erlangs", "service_min"])
+    units = _size_by_erlang_c(units, params)
+    unserved_total = sum(u.solution_value() * a for u, a in unserved)
+    plan = PhasePlan(year, units, "optimal" if gap == 0.0 else "feasible", gap, objective, 0.0, unserved_total,
+                     time.perf_counter() - start)
+    _add_integrated(plan, params)
+    plan.capex_cny = plan_capex(plan.units, params)
+    if unserved_total > 1e-6:
+        plan.notes.append(f"{year}: {unserved_total:,.0f} daily sessions cannot be served within the budget, grid "
+                          f"headroom and {params.max_access_min:g}-minute access limit")
+    if plan.capex_cny + spent_cny > params.budget_cny * (1 + 1e-9):
+        plan.notes.append(f"{year}: sizing to the service level needs CNY {plan.capex_cny + spent_cny:,.0f}, "
+                          f"over the budget of CNY {params.budget_cny:,.0f} by "
+                          f"CNY {plan.capex_cny + spent_cny - params.budget_cny:,.0f}")
+    log.info("plan %d: %d sites, gap %.4f, %.1f s", year, units["zone_id"].nunique(), gap, plan.solve_time_s)
+    return plan
+
+
+def _infeasible_reason(demand, forced, params: SitingParams, spent: float, year: int) -> str:
+    equipment = load_equipment()
+    need = sum(params.site_fixed_cost_cny + equipment.at[FAMILY_EQUIPMENT[f], "capex_cny"] * max(1, int(m))
+               for f, m in zip(forced["family"], forced["min_units"]))
+    left = params.budget_cny - spent
+    if need > left:
+        return (f"siting.budget_cny: the required sites of {year} (service areas, truck corridors) need "
+                f"CNY {need:,.0f} but CNY {left:,.0f} is left (short by CNY {need - left:,.0f})")
+    power = sum(equipment.at[FAMILY_EQUIPMENT[f], "rate"] * max(1, int(m))
+                for f, m in zip(forced["family"], forced["min_units"]) if f in ELECTRIC_FAMILIES)
+    return (f"siting: no feasible plan for {year}: the required sites need {power:,.0f} kW of grid headroom "
+            f"or more units than max_new_units_per_site; raise siting.grid_headroom_kw_per_zone or the limits")
+
+
+def _size_by_erlang_c(units: pd.DataFrame, params: SitingParams) -> pd.DataFrame:
+    """Units per site so that ``service_share`` of arrivals wait at most ``max_wait_min``."""
+    units = units.copy()
+    util, wait = [], []
+    for k, row in units.iterrows():
+        if row["peak_erlangs"] > 0:
+            arrivals_h = row["peak_erlangs"] * 60.0 / row["service_min"]
+            need = servers_for_service_level(arrivals_h, row["service_min"], max_wait_min=params.max_wait_min,
+                                             share=params.service_share)
+            total_whole = max(int(math.floor(row["existing_units"])) + int(row["new_units"]), 1)
+            if need > total_whole:
+                units.at[k, "new_units"] = int(row["new_units"]) + need - total_whole
+            servers = int(math.floor(row["existing_units"])) + int(units.at[k, "new_units"])
+            util.append(row["peak_erlangs"] / servers)
+            wait.append(erlang_c_wait_quantile(arrivals_h, row["service_min"], servers, params.service_share))
+        else:
+            util.append(0.0)
+            wait.append(0.0)
+    units["expected_utilisation"] = util
+    units["expected_wait_p95_min"] = wait
+    return units
+
+
+def plan_capex(units: pd.DataFrame, params: SitingParams) -> float:
+    """Capital cost of the new units and new sites of a plan (CNY)."""
+    equipment = load_equipment()
+    unit_cost = units["family"].map(lambda f: float(equipment.at[FAMILY_EQUIPMENT[f], "capex_cny"]))
+    new_sites = units[(units["new_units"] > 0) & (units["existing_units"] <= 0)]
+    return float((units["new_units"] * unit_cost).sum() + params.site_fixed_cost_cny * len(new_sites))
+
+
+def _add_integrated(plan: PhasePlan, params: SitingParams) -> None:
+    """Bring the plan to ``min_integrated_sites`` sites with two or more supplies.
+
+    A zone's new units of several families form one site. Sites short of a second supply get the
+    cheapest one that fits: two DC 120 kW piles at a gas, hydrogen or swap site, one LNG
+    dispenser at a charging site; busiest sites first. With a fixed number of independent
+    upgrades, taking the cheapest is optimal.
+    """
+    units = plan.units
+    if units.empty:
+        return
+    built = units[units["new_units"] > 0]
+    supplies = built.assign(supply=built["family"].map(_SUPPLY)).groupby("zone_id")["supply"].agg(set)
+    integrated = int((supplies.map(len) >= 2).sum())
+    lacking = params.min_integrated_sites - integrated
+    if lacking <= 0:
+        return
+    equipment = load_equipment()
+    busy = built.groupby("zone_id")["arrivals_per_day"].sum()
+    options = []
+    for zone, have in supplies.items():
+        if len(have) >= 2:
+            continue
+        if "charging" in have:
+            options.append((float(equipment.at["lng_dispenser", "capex_cny"]), -busy[zone], zone, "lng", 1))
+        else:
+            options.append((2 * float(equipment.at["dc_120kw", "capex_cny"]), -busy[zone], zone, "dc_public", 2))
+    options.sort()
+    extra = [{"family": f, "zone_id": z, "new_units": n, "existing_units": 0.0, "arrivals_per_day": 0.0,
+              "peak_erlangs": 0.0, "service_min": 0.0, "expected_utilisation": 0.0, "expected_wait_p95_min": 0.0}
+             for _, _, z, f, n in options[:lacking]]
+    plan.units = pd.concat([units, pd.DataFrame(extra)], ignore_index=True)
+    if len(options) < lacking:
+        plan.notes.append(f"{plan.year}: only {integrated + len(options)} integrated sites are possible with "
+                          f"{len(supplies)} sites; the plan asks for {params.min_integrated_sites}")
+
+
+def validate_plan(plan: PhasePlan, demand: pd.DataFrame, existing: pd.DataFrame, params: SitingParams,
+                  *, spent_cny: float = 0.0) -> None:
+    """Check a plan without the solver: sizes, service level, grid, served demand.
+
+    Raises :class:`SitingError` naming the first violation.
+    """
+    units = plan.units
+    if (units["new_units"] < 0).any():
+        raise SitingError("plan: negative unit counts")
+    if (units["new_units"] > params.max_new_units_per_site + 10_000).any():
+        raise SitingError("plan: a site exceeds any sensible size")
+    equipment = load_equipment()
+    electric = units[units["family"].isin(ELECTRIC_FAMILIES)]
+    power = electric.assign(kw=electric["new_units"] * electric["family"].map(
+        lambda f: float(equipment.at[FAMILY_EQUIPMENT[f], "rate"]))).groupby("zone_id")["kw"].sum()
+    for zone, kw in power.items():
+        # Erlang C may add units beyond the optimisation's grid limit; that is reported, not hidden
+        if kw > params.headroom_kw(zone) * 1.5 + 1e-6:
+            raise SitingError(f"plan: zone {zone} draws {kw:,.0f} kW against {params.headroom_kw(zone):,.0f} kW")
+    for row in units[units["peak_erlangs"] > 0].itertuples(index=False):
+        servers = int(math.floor(row.existing_units)) + int(row.new_units)
+        arrivals_h = row.peak_erlangs * 60.0 / row.service_min
+        if erlang_c_wait_quantile(arrivals_h, row.service_min, servers, params.service_share) > params.max_wait_min + 1e-9:
+            raise SitingError(f"plan: {row.family} site in zone {row.zone_id} misses the service level")
+    served = units.groupby("family")["arrivals_per_day"].sum()
+    wanted = demand.groupby("family")["arrivals_per_day"].sum()
+    for family, total in wanted.items():
+        got = served.get(family, 0.0)
+        if got > total * (1 + 1e-6):
+            raise SitingError(f"plan: {family} serves {got:,.1f} daily sessions of {total:,.1f} demanded")
+    if abs(got_total := served.sum() + plan.unserved_sessions_per_day - wanted.sum()) > 1e-3 * max(1.0, wanted.sum()):
+        raise SitingError(f"plan: served + unserved differs from demand by {got_total:,.3f} sessions a day")
+    capex = plan_capex(units, params)
+    if abs(capex - plan.capex_cny) > 1e-6 * max(1.0, capex):
+        raise SitingError(f"plan: reported capex {plan.capex_cny:,.0f} differs from {capex:,.0f}")
