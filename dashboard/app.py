@@ -41,7 +41,7 @@ def _shell(state: DashboardState) -> html.Div:
     problems = state.reader.problems
     return html.Div([
         html.Header([
-            html.Div([html.Span("深", className="brand-mark"), html.Span(_TITLE, className="brand-name")],
+            html.Div([html.Span("SZ", className="brand-mark"), html.Span(_TITLE, className="brand-name")],
                      className="brand"),
             html.Nav([dcc.Link(p.NAME, href=p.PATH, id=_nav_id(p), className="nav-link") for p in PAGES],
                      className="nav"),
@@ -114,8 +114,10 @@ def create_app(results_dirs: list[Path], *, runs_root: Path, cache_dir: Path | N
         page.register_callbacks(app, state)
         picker = getattr(page, "RUN_SELECT", None)
         if picker:
-            app.callback(Output("app-selected-run", "data", allow_duplicate=True), Input(picker, "value"),
-                         prevent_initial_call=True)(lambda value: value or dash.no_update)
+            # in the browser: remembering the choice needs no request to the server
+            app.clientside_callback("function(value) { return value || window.dash_clientside.no_update; }",
+                                    Output("app-selected-run", "data", allow_duplicate=True), Input(picker, "value"),
+                                    prevent_initial_call=True)
     app.clientside_callback(
         "function(path) { return [" + ", ".join(
             f"(path === '{p.PATH}' ? 'nav-link active' : 'nav-link')" for p in PAGES) + "]; }",

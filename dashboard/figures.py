@@ -226,8 +226,7 @@ def infrastructure_figure(targets: pd.DataFrame, stations: pd.DataFrame, *, run:
         layout[f"yaxis{yref[1:]}"].update(
             {"title": {"text": unit}, "tickformat": "~s", "rangemode": "tozero"})
         layout[f"xaxis{xref[1:]}"]["tickfont"] = {"size": 10}
-    layout["margin"] = {"t": 96}
-    return figure(data, layout, title="Infrastructure against the 2025 targets", run=run)
+    return figure(data, layout, title="Infrastructure against the 2025 targets", run=run, panel_titles=True)
 
 
 def bands_figure(bands: pd.DataFrame, figure_name: str, *, run: str | None = None) -> dict:
@@ -252,11 +251,12 @@ def bands_figure(bands: pd.DataFrame, figure_name: str, *, run: str | None = Non
                   title=f"Sweep: {nice_name(figure_name)} across seeds", run=run)
 
 
-def _year_marker(year: int | None, layout: dict, xref: str = "x") -> None:
+def _year_marker(year: int | None, layout: dict, xref: str = "x", yref: str = "y") -> None:
+    """A dotted vertical line at the simulated year, across one panel only."""
     if year is not None:
         layout.setdefault("shapes", []).append(
-            {"type": "line", "xref": xref, "x0": year, "x1": year, "yref": "paper", "y0": 0, "y1": 1,
-             "line": {"color": "#999", "dash": "dot", "width": 1}})
+            {"type": "line", "xref": xref, "x0": year, "x1": year, "yref": f"{yref} domain", "y0": 0, "y1": 1,
+             "line": {"color": "#888", "dash": "dot", "width": 1}})
 
 
 def stock_figure(stock: pd.DataFrame, *, year: int | None = None, run: str | None = None) -> dict:
@@ -282,16 +282,21 @@ def stock_figure(stock: pd.DataFrame, *, year: int | None = None, run: str | Non
         layout[f"xaxis{xref[1:]}"].update({"dtick": 10, "range": [2015, 2035]})
         if i % cols == 0:
             layout[f"yaxis{yref[1:]}"]["title"] = {"text": "vehicles"}
-        _year_marker(year, layout, xref)
-    return figure(data, layout, title="Stock by segment and powertrain (end of year)", height=460, run=run)
+        _year_marker(year, layout, xref, yref)
+    return figure(data, layout, title="Stock by segment and powertrain (end of year)", height=460, run=run,
+                  width=1240, panel_titles=True)
 
 
 def energy_figure(energy: pd.DataFrame, *, year: int | None = None, run: str | None = None) -> dict:
     """Final energy use of road transport by carrier (stacked), TWh a year."""
     table = energy.pivot_table(index="year", columns="carrier", values="final_energy_gwh", aggfunc="sum") / 1000.0
-    data = [{"type": "scatter", "mode": "lines", "x": values(table.index), "y": values(table[c].fillna(0)),
-             "stackgroup": "e", "name": c, "line": {"width": 0.5, "color": colour_of(c, CARRIER_COLOURS, i)},
-             "hovertemplate": f"{c} %{{x}}: %{{y:,.2f}} TWh<extra></extra>"} for i, c in enumerate(table.columns)]
+    order = [c for c in CARRIER_COLOURS if c in table.columns] + [c for c in table.columns if c not in CARRIER_COLOURS]
+    data = []
+    for i, c in enumerate(order):
+        colour = colour_of(c, CARRIER_COLOURS, i)
+        data.append({"type": "scatter", "mode": "lines", "x": values(table.index), "y": values(table[c].fillna(0)),
+                     "stackgroup": "e", "name": c, "line": {"width": 0.5, "color": colour}, "fillcolor": colour,
+                     "hovertemplate": f"{c} %{{x}}: %{{y:,.2f}} TWh<extra></extra>"})
     layout = {"yaxis": {"title": {"text": "final energy (TWh/yr)"}, "rangemode": "tozero"},
               "xaxis": {"title": {"text": "year"}}}
     _year_marker(year, layout)
@@ -304,6 +309,7 @@ def co2_figure(energy: pd.DataFrame, *, year: int | None = None, run: str | None
     ttw = energy.groupby("year")["ttw_co2_t"].sum() / 1e6
     data = [{"type": "scatter", "mode": "lines", "x": values(wtw.index), "y": values(wtw[pt].fillna(0)),
              "stackgroup": "w", "name": f"{pt} well-to-wheel", "line": {"width": 0.5, "color": colour},
+             "fillcolor": colour,
              "hovertemplate": f"{pt} %{{x}}: %{{y:,.2f}} Mt<extra></extra>"}
             for pt, colour in POWERTRAIN_COLOURS.items() if pt in wtw.columns]
     data.append(_line(values(ttw.index), ttw, "tank-to-wheel total", "#111", width=2, dash="dash",

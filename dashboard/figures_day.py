@@ -35,7 +35,7 @@ def _by_slot_and_segment(load: pd.DataFrame, carrier: str) -> pd.DataFrame:
 def load_figure(load: pd.DataFrame, *, run: str | None = None) -> dict:
     """Load by carrier (one panel each) and segment (stacked), per 15-minute slot."""
     carriers = [c for c in _CARRIERS if (load["carrier"] == c).any()] or ["electricity"]
-    layout, cells = grid(len(carriers), 1, titles=[_CARRIERS[c][0] for c in carriers], vspace=0.1, share_x=True)
+    layout, cells = grid(len(carriers), 1, titles=[_CARRIERS[c][0] for c in carriers], vspace=0.08, share_x=True)
     data, shown = [], set()
     for carrier, (xref, yref) in zip(carriers, cells):
         label, unit, divisor = _CARRIERS[carrier]
@@ -50,10 +50,11 @@ def load_figure(load: pd.DataFrame, *, run: str | None = None) -> dict:
                          "hovertemplate": f"{nice_name(seg)} %{{x:.2f}} h: %{{y:,.1f}} {unit}<extra>{label}</extra>"})
             shown.add(seg)
         layout[f"yaxis{yref[1:]}"].update({"title": {"text": unit}, "rangemode": "tozero"})
-        layout[f"xaxis{xref[1:]}"].update(_HOURS)
+        # the panels share the time axis: tick labels on the lowest only
+        layout[f"xaxis{xref[1:]}"].update({**_HOURS, "showticklabels": (xref, yref) == cells[-1]})
     layout[f"xaxis{cells[-1][0][1:]}"]["title"] = {"text": "time of day"}
-    return figure(data, layout, title="Energy demand by carrier and segment (15-minute means)",
-                  height=180 + 150 * len(carriers), run=run)
+    return figure(data, layout, title="Demand by carrier and segment (15-minute means)", height=520, run=run,
+                  panel_titles=True)
 
 
 def flexibility_figure(flexibility: pd.DataFrame, targets: pd.DataFrame | None = None, *,
@@ -84,8 +85,8 @@ def flexibility_figure(flexibility: pd.DataFrame, targets: pd.DataFrame | None =
     peak = float(flex.sum(axis=1).max()) if len(flex.columns) else 0.0
     return figure(data, {"xaxis": {"title": {"text": "time of day"}, **_HOURS},
                          "yaxis": {"title": {"text": "power (MW)"}, "rangemode": "tozero"},
-                         "shapes": shapes, "annotations": notes, "margin": {"t": 110}},
-                  title=f"Deferrable charging against the VPP targets (largest: {peak:,.0f} MW)", height=400, run=run)
+                         "shapes": shapes, "annotations": notes},
+                  title=f"Deferrable charging vs VPP targets (largest {peak:,.0f} MW)", height=520, run=run)
 
 
 def mean_wait_by_hour(sessions: pd.DataFrame) -> pd.DataFrame:
@@ -145,7 +146,7 @@ def waits_figure(sessions: pd.DataFrame, *, run: str | None = None) -> dict:
     """Mean wait by arrival hour (bars) and vehicles queueing through the day (lines)."""
     waits = mean_wait_by_hour(sessions)
     queue = queue_through_day(sessions)
-    layout, cells = grid(2, 1, titles=["Mean wait by arrival hour", "Vehicles waiting in a queue"], vspace=0.2)
+    layout, cells = grid(1, 2, titles=["Mean wait by arrival hour", "Vehicles waiting in a queue"], hspace=0.08)
     colours = {"public": "#1f77b4", "depot": "#9467bd"}
     data = []
     for name in ("public", "depot"):
@@ -166,4 +167,5 @@ def waits_figure(sessions: pd.DataFrame, *, run: str | None = None) -> dict:
     layout["yaxis"].update({"title": {"text": "wait (min)"}, "rangemode": "tozero"})
     layout["yaxis2"].update({"title": {"text": "vehicles"}, "rangemode": "tozero"})
     layout["barmode"] = "group"
-    return figure(data, layout, title="Waits and queues at public and depot stations", height=460, run=run)
+    return figure(data, layout, title="Waits and queues at public and depot stations", height=380, run=run,
+                  width=1240, panel_titles=True)

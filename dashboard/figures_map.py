@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 from plotly.colors import sample_colorscale
+from plotly.colors import sequential
 from shapely.geometry import shape
 
 from shenzhen_data import data_path
@@ -31,7 +32,9 @@ ZONE_METRICS = {
     "population": ("Residents", "persons"),
 }
 _CLASSES = 8
-_COLOURSCALE = "YlOrRd"
+# an explicit scale: plotly.js's built-in "YlOrRd" runs the other way round from plotly's, and
+# the zone fills (sampled here) and the colour bar (drawn by plotly.js) must agree
+_COLOURSCALE = [[i / (len(sequential.YlOrRd) - 1), c] for i, c in enumerate(sequential.YlOrRd)]
 _SIMPLIFY_DEG = 0.0002  # about 20 m: invisible at city scale, a third of the vertices
 _MID_LAT = 22.6
 
@@ -169,7 +172,7 @@ def _site_traces(sites: pd.DataFrame, *, planned: bool, kinds: list[str] | None)
                 "y": values(rows["lat"]),
                 # depots are many and sit in every bus or truck base: off until asked for
                 "visible": "legendonly" if what == "depot" else True,
-                "marker": {"size": 13 if planned else 6, "symbol": "star" if planned else "circle",
+                "marker": {"size": 13 if planned else 5, "opacity": 1.0 if planned else 0.8, "symbol": "star" if planned else "circle",
                            "color": colour_of(kind, KIND_COLOURS, i),
                            "line": {"color": "#111" if planned else "white", "width": 1 if planned else 0.5}},
                 "customdata": rows[[id_col, "zone_id"]].astype(str).to_numpy().tolist(),
@@ -194,4 +197,4 @@ def zone_map_figure(values_: pd.Series, metric: str, *, stations: pd.DataFrame |
         "yaxis": {"title": {"text": "latitude (°N)"}, "showgrid": False, "zeroline": False, "ticksuffix": "°",
                   "scaleanchor": "x", "scaleratio": 1.0 / math.cos(math.radians(_MID_LAT))},
         "plot_bgcolor": "#f4f8fb", "dragmode": "pan",
-    }, title=f"Zones by {label.lower()} ({unit})", height=540, run=run)
+    }, title=f"Zones by {label.lower()} ({unit})", height=560, run=run, width=1240)

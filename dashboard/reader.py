@@ -111,7 +111,7 @@ class ResultsReader:
         self.results_dirs = [Path(p) for p in results_dirs]
         self.runs_root = Path(runs_root)
         self._lock = threading.Lock()
-        self._tables: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self._cache: OrderedDict[tuple, object] = OrderedDict()
         self._runs: dict[str, RunInfo] = {}
         self._sweeps: dict[str, SweepInfo] = {}
         self.problems: list[str] = []
@@ -221,17 +221,37 @@ class ResultsReader:
 
     # ---- tables ----------------------------------------------------------------------------
 
-    def _cached(self, key: tuple, load) -> pd.DataFrame:
+    def _cached(self, key: tuple, load):
         with self._lock:
-            if key in self._tables:
-                self._tables.move_to_end(key)
-                return self._tables[key]
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
         frame = load()
         with self._lock:
-            self._tables[key] = frame
-            while len(self._tables) > _CACHE_SIZE:
-                self._tables.popitem(last=False)
+            self._cache[key] = frame
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
         return frame
+
+    def _stamp(self, run_id: str) -> int:
+        try:
+            return Path(run_id, MANIFEST).stat().st_mtime_ns
+        except OSError:
+            raise ResultsError(f"{run_id}: the results folder has gone (no {MANIFEST})") from None
+
+    def memo(self, key: tuple, run_ids, compute):
+        """``compute()`` cached under ``key`` and the current version of each run in ``run_ids``.
+
+        Pages cache their finished figures this way: switching back to a run already shown
+        costs only sending them again. A run replaced on disk gets a new manifest time and so
+        a new entry.
+        """
+        for run_id in run_ids:
+            info = self.run_info(run_id)  # only runs this reader lists
+            if info.problem:
+                raise ResultsError(info.problem)
+        stamps = tuple((r, self._stamp(r)) for r in run_ids)
+        return self._cached(("memo", *key, stamps), compute)
 
     def manifest(self, run_id: str) -> dict:
         """The manifest of a known run."""
@@ -245,16 +265,21 @@ class ResultsReader:
         info = self.run_info(run_id)
         if info.problem:
             raise ResultsError(info.problem)
-        stamp = Path(run_id, MANIFEST).stat().st_mtime_ns if Path(run_id, MANIFEST).exists() else 0
-        if not stamp:
-            raise ResultsError(f"{run_id}: the results folder has gone (no {MANIFEST})")
-        return self._cached((run_id, stamp, name), lambda: read_table(run_id, name))
+        return self._cached((run_id, self._stamp(run_id), name), lambda: read_table(run_id, name))
 
     def optional_table(self, run_id: str, name: str) -> pd.DataFrame | None:
         """Table ``name`` when the run has it, else None (for tables later runs add)."""
         if not Path(run_id, f"{name}.parquet").is_file():
             return None
         return self.table(run_id, name)
+
+    @staticmethod
+    def bands_stamp(sweep_id: str) -> int:
+        """Modification time of a sweep's ``bands.parquet`` (its cache version)."""
+        try:
+            return Path(sweep_id, "bands.parquet").stat().st_mtime_ns
+        except OSError:
+            raise ResultsError(f"{sweep_id}: the sweep has no bands.parquet (yet)") from None
 
     def bands(self, sweep_id: str) -> pd.DataFrame:
         """The sweep's ``bands.parquet``: ``point, figure, year, unit, p05, p50, p95, n_seeds``."""
@@ -266,11 +291,7 @@ class ResultsReader:
                 known = sweep_id in self._sweeps
         if not known:
             raise ResultsError(f"{sweep_id}: not one of the sweep folders this dashboard shows")
-        path = Path(sweep_id, "bands.parquet")
-        if not path.is_file():
-            raise ResultsError(f"{sweep_id}: the sweep has no bands.parquet (yet)")
-        frame = self._cached((sweep_id, path.stat().st_mtime_ns, "bands"),
-                             lambda: read_table(sweep_id, "bands"))
+        frame = self._cached((sweep_id, self.bands_stamp(sweep_id), "bands"), lambda: read_table(sweep_id, "bands"))
         missing = [c for c in _BANDS_COLUMNS if c not in frame.columns]
         if missing:
             raise ResultsError(f"{sweep_id}: bands.parquet lacks column(s) {missing}")

@@ -46,7 +46,7 @@ CARRIER_COLOURS = {
 SEGMENT_COLOURS = {
     "private_car": "#4e79a7",
     "taxi": "#f1ce63",
-    "ride_hailing": "#edc948",
+    "ride_hailing": "#17becf",
     "bus": "#59a14f",
     "official_car": "#76b7b2",
     "light_logistics": "#e15759",
@@ -100,26 +100,46 @@ def values(series) -> list:
     return array.tolist()
 
 
-def figure(data: list[dict], layout: dict | None = None, *, title: str | None = None, height: int = 340,
-           run: str | None = None) -> dict:
-    """A figure dictionary with the common layout: compact margins, legend above the plot.
+def _legend_rows(data: list[dict], width: float) -> int:
+    """Rows a horizontal legend of ``data`` takes in ``width`` pixels (11 px text)."""
+    seen, rows, used = set(), 1, 0.0
+    for trace in data:
+        name = str(trace.get("name", ""))
+        if trace.get("showlegend") is False or not name or trace.get("legendgroup", name) in seen:
+            continue
+        seen.add(trace.get("legendgroup", name))
+        item = 46 + 6.2 * len(name)
+        if used and used + item > width:
+            rows, used = rows + 1, 0.0
+        used += item
+    return rows if seen else 0
 
-    ``run`` is stored as ``layout.meta.run`` so that a browser test can tell which run a figure
-    shows once it has been drawn.
+
+def figure(data: list[dict], layout: dict | None = None, *, title: str | None = None, height: int = 340,
+           run: str | None = None, width: int = 600, panel_titles: bool = False) -> dict:
+    """A figure dictionary with the common layout: title, then the legend, above the plot.
+
+    The top margin is sized for the title and the legend rows that ``data`` needs at ``width``
+    pixels (the figure's expected width: half the page by default), so that neither overlaps
+    the other or the panel titles of a grid. ``run`` is stored as ``layout.meta.run`` so that a
+    browser test can tell which run a figure shows once it has been drawn.
     """
+    title_px = 30 if title else 6
+    legend_px = 21 * _legend_rows(data, width - 40)
+    top = title_px + legend_px + (24 if panel_titles else 10)
     base = {
         "template": TEMPLATE,
         "height": height,
-        "margin": {"l": 64, "r": 20, "t": 72 if title else 36, "b": 48},
+        "margin": {"l": 64, "r": 20, "t": top, "b": 48},
         "font": {"family": _FONT, "size": 12},
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0,
-                   "font": {"size": 11}},
+        "legend": {"orientation": "h", "yref": "container", "yanchor": "top", "y": 1 - (title_px + 2) / height,
+                   "xanchor": "left", "x": 0, "font": {"size": 11}, "tracegroupgap": 0},
         "hoverlabel": {"namelength": -1},
         "meta": {"run": run or ""},
     }
     if title:
-        base["title"] = {"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top",
-                         "font": {"size": 15}}
+        base["title"] = {"text": title, "x": 0.01, "xanchor": "left", "yref": "container", "y": 1 - 8 / height,
+                         "yanchor": "top", "font": {"size": 15}}
     for key, value in (layout or {}).items():
         if isinstance(value, dict) and isinstance(base.get(key), dict):
             base[key] = {**base[key], **value}
@@ -135,6 +155,11 @@ def empty_figure(message: str, *, height: int = 340, run: str | None = None) -> 
         "annotations": [{"text": message, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
                          "showarrow": False, "font": {"size": 14, "color": "#666"}}],
     }, height=height, run=run)
+
+
+def _domain(low: float, high: float) -> list[float]:
+    # rounding keeps 1 - 3 * (1/3) from coming out a hair below zero, which plotly rejects
+    return [min(1.0, max(0.0, round(low, 6))), min(1.0, max(0.0, round(high, 6)))]
 
 
 def grid(rows: int, cols: int, *, titles: list[str] | None = None, hspace: float = 0.06, vspace: float = 0.12,
@@ -157,10 +182,10 @@ def grid(rows: int, cols: int, *, titles: list[str] | None = None, hspace: float
         n = "" if i == 0 else str(i + 1)
         x0 = c * (width + hspace)
         y1 = 1.0 - r * (height + vspace)
-        layout[f"xaxis{n}"] = {"domain": [x0, x0 + width], "anchor": f"y{n}"}
+        layout[f"xaxis{n}"] = {"domain": _domain(x0, x0 + width), "anchor": f"y{n}"}
         if share_x and i:
             layout[f"xaxis{n}"]["matches"] = "x"
-        layout[f"yaxis{n}"] = {"domain": [y1 - height, y1], "anchor": f"x{n}"}
+        layout[f"yaxis{n}"] = {"domain": _domain(y1 - height, y1), "anchor": f"x{n}"}
         cells.append((f"x{n}", f"y{n}"))
         if titles and i < len(titles):
             layout["annotations"].append({"text": titles[i], "x": x0 + width / 2, "y": y1, "xref": "paper",

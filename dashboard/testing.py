@@ -25,7 +25,11 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--no-first-run", "--disable-extensions", "--window-size=1280,800", "--hide-scrollbars",
-                  "--force-device-scale-factor=1")
+                  "--force-device-scale-factor=1",
+                  # a desktop with a mouse: headless reports no hover, and plotly then shows every
+                  # graph's mode bar all the time, over the titles
+                  "--blink-settings=primaryHoverType=2,availableHoverTypes=2,primaryPointerType=4,"
+                  "availablePointerTypes=4")
 
 #: JavaScript: for every plotly graph on the page, its run (layout.meta.run) and number of
 #: points, or null while the page is still loading (a callback in flight or a graph not drawn)
@@ -35,7 +39,7 @@ const graphs = Array.from(document.querySelectorAll('.js-plotly-plot'));
 if (!graphs.length) { return null; }
 const out = [];
 for (const g of graphs) {
-  if (g.offsetParent === null) { continue; }  // in a hidden section
+  if (g.closest('[hidden]')) { continue; }  // in a hidden section (no layout read: cheap per frame)
   if (!g._fullLayout || !g.data) { return null; }
   let points = 0;
   for (const t of (g._fullData || g.data)) {

@@ -10,13 +10,28 @@ from fleetsim.errors import ResultsError
 from .reader import ResultsReader
 from .style import empty_figure
 
-__all__ = ["DATA_ERRORS", "page_header", "run_options", "run_picker", "error_box", "error_text", "graph",
+__all__ = ["DATA_ERRORS", "table_style", "page_header", "run_options", "run_picker", "error_box", "error_text", "graph",
            "pick_run", "no_data"]
 
 log = logging.getLogger(__name__)
 
 #: what a broken or incomplete results folder raises while a page reads or draws it
 DATA_ERRORS = (ResultsError, KeyError, ValueError, IndexError, TypeError)
+
+
+_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans CJK SC', Arial, sans-serif"
+
+
+
+def table_style(*, cell: dict | None = None, header: dict | None = None) -> dict:
+    """Keyword arguments that give every DataTable the same look (its own default font is monospace)."""
+    return {
+        "style_table": {"overflowX": "auto"},
+        "style_cell": {"fontFamily": _FONT, "fontSize": 13, "padding": "4px 8px", "textAlign": "left",
+                       **(cell or {})},
+        "style_header": {"fontFamily": _FONT, "fontWeight": "600", "backgroundColor": "#f0f3f7", **(header or {})},
+        "style_filter": {"fontFamily": _FONT},
+    }
 
 
 def page_header(title: str, intro: str) -> html.Div:
@@ -66,5 +81,5 @@ def no_data(message: str, run: str | None = None):
 def graph(component_id: str, figure: dict | None = None, *, height: int = 340) -> dcc.Graph:
     """A graph showing ``figure`` (pages draw their first figures in the layout itself, so that
     opening a page costs no second request and no placeholder drawing)."""
-    return dcc.Graph(id=component_id, config={"displaylogo": False}, style={"minHeight": f"{height}px"},
+    return dcc.Graph(id=component_id, config={"displaylogo": False, "displayModeBar": "hover"}, style={"minHeight": f"{height}px"},
                      className="graph", figure=figure if figure is not None else empty_figure("loading…", height=height))

@@ -101,16 +101,11 @@ def _draw_rows(prob_rows: np.ndarray, rows: np.ndarray, rng: np.random.Generator
     cdf = np.cumsum(prob_rows, axis=1)
     cdf[:, -1] = 1.0
     u = rng.random(len(rows))
-    return np.array([np.searchsorted(cdf[r], x, side="right") for r, x in zip(rows, u)], dtype=np.int64) \
-        if len(rows) < 1000 else _draw_rows_grouped(cdf, rows, u)
-
-
-def _draw_rows_grouped(cdf: np.ndarray, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
     out = np.empty(len(rows), dtype=np.int64)
     order = np.argsort(rows, kind="stable")
-    bounds = np.flatnonzero(np.diff(rows[order])) + 1
-    for chunk in np.split(order, bounds):
-        out[chunk] = np.searchsorted(cdf[rows[chunk[0]]], u[chunk], side="right")
+    for chunk in np.split(order, np.flatnonzero(np.diff(rows[order])) + 1):
+        if len(chunk):
+            out[chunk] = np.searchsorted(cdf[rows[chunk[0]]], u[chunk], side="right")
     return out
 
 

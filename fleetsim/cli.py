@@ -98,6 +98,16 @@ class _ProgressBar:
         self.close()
 
 
+def _cmd_dashboard(args) -> int:
+    from pathlib import Path
+
+    from dashboard.app import serve
+
+    print(f"dashboard: http://{args.host}:{args.port}/  (Ctrl+C to stop)")
+    serve([Path(p) for p in args.results], host=args.host, port=args.port, runs_root=Path(args.runs_root))
+    return 0
+
+
 def _cmd_stock(args) -> int:
     from demand import required_share_path
 
@@ -136,6 +146,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     p.add_argument("--sample", type=float, help="fraction of the fleet simulated (0-1]")
     p.set_defaults(func=lambda args: _cmd_run(args, site=True))
+
+    p = sub.add_parser("sweep", help="many scenarios x seeds on Dask (a local cluster, or a scheduler)")
+    from .sweep import add_arguments
+
+    add_arguments(p)
+
+    p = sub.add_parser("dashboard", help="serve the dashboard over results folders")
+    p.add_argument("results", nargs="*", help="results or sweep folders (default: those under --runs-root)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8050)
+    p.add_argument("--runs-root", default="results", help="where runs launched from the dashboard go "
+                   "(default: results)")
+    p.set_defaults(func=_cmd_dashboard)
 
     p = sub.add_parser("scenarios", help="list the built-in scenarios")
     p.set_defaults(func=_cmd_scenarios)

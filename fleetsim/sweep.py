@@ -7,7 +7,7 @@ task, on a local cluster of worker processes or on an existing scheduler, and wr
     <out>/sweep.yaml        the sweep as run (base scenario inlined, seeds listed)
     <out>/runs/<run_id>/    one ordinary results folder per run (written atomically)
     <out>/runs.parquet      one row per run: run_id, point, seed, changes, status, error,
-                            seconds, path, resumed, worker
+                            seconds, cpu_seconds, path, resumed, worker
     <out>/points.parquet    one row per parameter point: point, label, changes
     <out>/sweep.parquet     long table of every finished run's key figures and modelled targets
     <out>/bands.parquet     per point and figure, the 5th/50th/95th percentile across seeds
@@ -22,6 +22,7 @@ must be a folder every worker and this machine see at the same path (a shared fi
 """
 from __future__ import annotations
 
+import argparse
 import logging
 import math
 import shutil
@@ -34,6 +35,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -104,7 +106,7 @@ class SweepResult:
         """True when every run finished."""
         return self.n_failed == 0
 
-    def table(self, name: str) -> Any:
+    def table(self, name: str) -> pd.DataFrame:
         """One of the sweep's tables (``sweep``, ``runs``, ``points``, ``bands``) as a DataFrame."""
         return pq.read_table(self.out_dir / f"{name}.parquet").to_pandas()
 
@@ -142,6 +144,8 @@ def run_sweep(spec: SweepSpec, *, out_dir: str | Path, workers: int | None = Non
     """
     if workers is not None and scheduler is not None:
         raise SweepError("give --workers (local cluster) or --scheduler (existing cluster), not both")
+    if workers is not None and workers < 1:
+        raise SweepError(f"--workers: need at least 1 worker (got {workers})")
     out = Path(out_dir).resolve()
     (out / "runs").mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / "sweep.yaml", "# the sweep as run: base scenario inlined, seeds listed\n"
@@ -158,7 +162,8 @@ def run_sweep(spec: SweepSpec, *, out_dir: str | Path, workers: int | None = Non
             seconds = before.get("seconds")
             if seconds is None or math.isnan(seconds):
                 seconds = manifest_seconds(path)
-            records[run.run_id] = _record(run, "ok", "", seconds, resumed=True, worker=before.get("worker", ""))
+            records[run.run_id] = _record(run, "ok", "", seconds, resumed=True, worker=before.get("worker", ""),
+                                          cpu_seconds=before.get("cpu_seconds"))
         else:
             todo.append((run, {"run_id": run.run_id, "scenario": scenario_json, "path": str(path)}))
     n_resumed = len(records)
@@ -203,7 +208,7 @@ def _submit_all(client: Any, todo: list[tuple[RunSpec, dict[str, Any]]]) -> Iter
                 record = _record(run, "failed", one_line_error(err), float("nan"), resumed=False, worker="")
         else:
             record = _record(run, raw["status"], raw["error"], raw["seconds"], resumed=False,
-                             worker=raw["worker"])
+                             worker=raw["worker"], cpu_seconds=raw.get("cpu_seconds"))
         future.release()
         log.info("run %s %s in %.1f s%s", run.run_id, record.status, record.seconds,
                  f": {record.error}" if record.error else "")
@@ -230,23 +235,24 @@ def _confirm_visible(records: dict[str, RunRecord], out: Path, wait_s: float = 3
 
 
 def _record(run: RunSpec, status: str, error: str, seconds: float | None, *, resumed: bool,
-            worker: str) -> RunRecord:
+            worker: str, cpu_seconds: float | None = None) -> RunRecord:
     return RunRecord(run_id=run.run_id, point=run.point.index, seed=run.seed,
                      changes=run.point.changes_json(), status=status, error=error,
                      seconds=float("nan") if seconds is None else float(seconds),
+                     cpu_seconds=float("nan") if cpu_seconds is None else float(cpu_seconds),
                      path=f"runs/{run.run_id}", resumed=resumed, worker=worker or "")
 
 
 def _previous_records(out: Path) -> dict[str, dict[str, Any]]:
-    """Seconds and worker of runs recorded by an earlier call, to carry over on resume."""
+    """Rows of the runs an earlier call finished, to carry their timings over on resume."""
     path = out / "runs.parquet"
     if not path.is_file():
         return {}
     try:
-        rows = pq.read_table(path, columns=["run_id", "seconds", "worker", "status"]).to_pylist()
+        rows = pq.read_table(path).to_pylist()
     except (OSError, pa.ArrowInvalid, KeyError):
         return {}
-    return {row["run_id"]: row for row in rows if row["status"] == "ok"}
+    return {row["run_id"]: row for row in rows if row.get("status") == "ok" and "run_id" in row}
 
 
 @contextmanager
@@ -282,7 +288,7 @@ def _remove_leftovers(runs_dir: Path) -> None:
 # --------------------------------------------------------------------------- the command
 
 
-def add_arguments(parser: Any) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``sweep`` subcommand's arguments to ``parser`` and make :func:`command` its action."""
     parser.add_argument("file", help="sweep file (YAML)")
     where = parser.add_mutually_exclusive_group()
@@ -296,7 +302,7 @@ def add_arguments(parser: Any) -> None:
     parser.set_defaults(func=command)
 
 
-def command(args: Any) -> int:
+def command(args: argparse.Namespace) -> int:
     """Run ``fleetsim sweep``; 0 when every run finished, 1 when some failed."""
     spec = load_sweep(args.file)
     out = Path(args.out) if args.out else Path("results") / f"sweep-{spec.name}"
@@ -304,7 +310,7 @@ def command(args: Any) -> int:
           f"{len(spec.runs)} runs -> {out}", flush=True)
     result = run_sweep(spec, out_dir=out, workers=args.workers, scheduler=args.scheduler,
                        progress=sys.stderr.isatty())
-    print(f"{result.n_ran} run, {result.n_resumed} already complete, {result.n_failed} failed")
+    print(f"{result.n_ran} ran, {result.n_resumed} already complete, {result.n_failed} failed")
     for record in [r for r in result.records if not r.ok][:10]:
         print(f"  {record.run_id} failed: {record.error}")
     if result.n_failed > 10:

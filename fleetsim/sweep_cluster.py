@@ -84,14 +84,14 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
     """Run one (scenario, seed) into its results folder; never raises for a failing run.
 
     ``task`` holds ``run_id``, ``scenario`` (the scenario as run, JSON mapping, seed included)
-    and ``path`` (the results folder). Returns ``run_id, status, error, seconds, worker,
-    resumed``. A failure comes back as a record, so the client sees every run's outcome and one
+    and ``path`` (the results folder). Returns ``run_id, status, error, seconds, cpu_seconds,
+    worker, resumed``. A failure comes back as a record, so the client sees every run's outcome and one
     bad run cannot stop the sweep; only the death of the worker process escapes, and Dask then
     reschedules the task on another worker.
     """
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     record = {"run_id": task["run_id"], "status": "ok", "error": "", "worker": _worker_address(),
-              "resumed": False}
+              "resumed": False, "cpu_seconds": float("nan")}
     try:
         # the task may be a retry after its worker died between finishing the folder and reporting
         if run_is_complete(task["path"], task["scenario"]):
@@ -105,6 +105,7 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
         log.exception("run %s failed", task["run_id"])
         record.update(status="failed", error=one_line_error(err))
     record["seconds"] = round(time.perf_counter() - start, 3)
+    record["cpu_seconds"] = round(time.process_time() - cpu_start, 3)
     return record
 
 

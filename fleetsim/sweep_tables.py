@@ -6,7 +6,7 @@ reader never sees a half-written table and the same results give the same bytes 
 
 ``runs.parquet``
     run_id, point, seed, changes (JSON text of the point's swept parameters), status
-    (``ok``/``failed``), error, seconds, path (the run's folder, relative to the sweep folder),
+    (``ok``/``failed``), error, seconds, cpu_seconds, path (the run's folder, relative to the sweep folder),
     resumed (complete before this call), worker (Dask worker address).
 ``points.parquet``
     point, label (``path=value, ...``), changes (JSON text).
@@ -55,8 +55,8 @@ BAND_QUANTILES = (5.0, 50.0, 95.0)
 
 RUNS_SCHEMA = pa.schema([
     ("run_id", pa.string()), ("point", pa.int64()), ("seed", pa.int64()), ("changes", pa.string()),
-    ("status", pa.string()), ("error", pa.string()), ("seconds", pa.float64()), ("path", pa.string()),
-    ("resumed", pa.bool_()), ("worker", pa.string()),
+    ("status", pa.string()), ("error", pa.string()), ("seconds", pa.float64()), ("cpu_seconds", pa.float64()),
+    ("path", pa.string()), ("resumed", pa.bool_()), ("worker", pa.string()),
 ])
 POINTS_SCHEMA = pa.schema([("point", pa.int64()), ("label", pa.string()), ("changes", pa.string())])
 SWEEP_SCHEMA = pa.schema([
@@ -86,6 +86,9 @@ class RunRecord:
         ``ExceptionType: message`` of a failed run, else empty.
     seconds
         Wall time of the run (for a resumed run, the time it took when it ran).
+    cpu_seconds
+        CPU time of the worker process during the run; well below ``seconds`` when the machine
+        had more work than cores (NaN when unknown, as for a resumed run).
     path
         The run's results folder, relative to the sweep folder.
     resumed
@@ -101,6 +104,7 @@ class RunRecord:
     status: str
     error: str
     seconds: float
+    cpu_seconds: float
     path: str
     resumed: bool
     worker: str

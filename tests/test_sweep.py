@@ -130,7 +130,8 @@ def test_apply_change_follows_and_creates_mappings():
     "raw, field, value",
     [
         ({"base": "shenzhen-2030", "colour": "blue"}, "colour", "blue"),
-        ({"base": "shenzhen-2030", "grid": {"stock.nev_share_path.2030": 0.9}}, "grid.stock.nev_share_path.2030", "0.9"),
+        ({"base": "shenzhen-2030", "grid": {"stock.nev_share_path.2030": 0.9}},
+         "grid.stock.nev_share_path.2030", "0.9"),
         ({"base": "shenzhen-2030", "grid": {"stock.nev_share_pth.2030": [0.9]}}, "stock.nev_share_pth", "0.9"),
         ({"base": "shenzhen-2030", "grid": {"stock.home_charging_access_share": [0.5, 1.5]}},
          "stock.home_charging_access_share", "1.5"),
@@ -145,7 +146,8 @@ def test_apply_change_follows_and_creates_mappings():
          "lhs.samples", "0"),
         ({"base": "shenzhen-2030", "set": {"year": 2025}, "grid": {"year": [2030]}}, "grid.year", "set"),
         ({"base": "shenzhen-2030", "set": {"stock.nev_share_path.2030": 0.9},
-          "grid": {"stock.nev_share_path": [{2030: 1.0}]}}, "grid.stock.nev_share_path", "set.stock.nev_share_path.2030"),
+          "grid": {"stock.nev_share_path": [{2030: 1.0}]}},
+         "grid.stock.nev_share_path", "set.stock.nev_share_path.2030"),
         ({"base": "shenzhen-2030", "seeds": 0}, "seeds", "0"),
         ({"base": "shenzhen-2030", "seeds": [1, 1]}, "seeds", "1"),
         ({"grid": {}}, "base", "missing"),
@@ -236,6 +238,15 @@ def test_arguments():
         _parse(["s.yaml", "--workers", "3", "--scheduler", "tcp://h:8786"])
 
 
+def test_bad_worker_count_is_refused_before_anything_runs(tmp_path):
+    spec = load_sweep(EXAMPLES / "sweep-tiny.yaml")
+    with pytest.raises(SweepError, match="--workers: need at least 1 worker"):
+        run_sweep(spec, out_dir=tmp_path / "out", workers=0, progress=False)
+    with pytest.raises(SweepError, match="not both"):
+        run_sweep(spec, out_dir=tmp_path / "out", workers=2, scheduler="tcp://h:8786", progress=False)
+    assert not (tmp_path / "out").exists()
+
+
 # --------------------------------------------------------------------------- on a LocalCluster
 
 
@@ -271,11 +282,12 @@ def cluster():
 def test_small_sweep_tables(tiny_sweep):
     code, out, printed = tiny_sweep
     assert code == 0
-    assert "4 runs" in printed and "4 run, 0 already complete, 0 failed" in printed
+    assert "4 runs" in printed and "4 ran, 0 already complete, 0 failed" in printed
     spec = load_sweep(EXAMPLES / "sweep-tiny.yaml")
     runs = pq.read_table(out / "runs.parquet").to_pandas()
     assert list(runs["run_id"]) == [r.run_id for r in spec.runs]
     assert (runs["status"] == "ok").all() and (runs["error"] == "").all() and (runs["seconds"] > 0).all()
+    assert (runs["cpu_seconds"] > 0).all() and not runs["resumed"].any()
     assert [json.loads(c) for c in runs["changes"]] == [{"stock.nev_share_path.2030": v} for v in (0.8, 0.8, 1.0, 1.0)]
     assert list(runs["seed"]) == [2030, 2031, 2030, 2031]
 
@@ -319,7 +331,7 @@ def test_resume_skips_finished_runs(tiny_sweep, cluster):
     _, out, _ = tiny_sweep
     spec = load_sweep(EXAMPLES / "sweep-tiny.yaml")
     before = _manifest_mtimes(out)
-    seconds = pq.read_table(out / "runs.parquet").to_pandas().set_index("run_id")["seconds"]
+    first = pq.read_table(out / "runs.parquet").to_pandas().set_index("run_id")
     assert len(before) == 4
 
     again = run_sweep(spec, out_dir=out, scheduler="tcp://nowhere.invalid:1", progress=False)
@@ -327,7 +339,8 @@ def test_resume_skips_finished_runs(tiny_sweep, cluster):
     assert (again.n_ran, again.n_resumed, again.n_failed) == (0, 4, 0)
     assert _manifest_mtimes(out) == before
     runs = again.table("runs").set_index("run_id")
-    assert runs["resumed"].all() and (runs["seconds"] == seconds).all()
+    assert runs["resumed"].all()
+    assert (runs["seconds"] == first["seconds"]).all() and (runs["cpu_seconds"] == first["cpu_seconds"]).all()
 
     # a run folder of an earlier, different sweep does not count as this run
     run = spec.runs[0]

@@ -24,9 +24,9 @@ def layout(selected_run: str | None = None, **_query) -> html.Div:
                     "when and where energy is drawn, how much charging could be deferred, and who waits."),
         html.Div([run_picker(RUN_SELECT, state.reader, run)], className="controls"),
         error_box("day-error", error),
-        graph("day-load-graph", figures[0], height=630),
-        html.Div([graph("day-flex-graph", figures[1], height=400), graph("day-wait-graph", figures[2], height=460)],
+        html.Div([graph("day-load-graph", figures[0], height=520), graph("day-flex-graph", figures[1], height=520)],
                  className="grid-2"),
+        graph("day-wait-graph", figures[2], height=380),
     ], className="page")
 
 
@@ -37,9 +37,14 @@ def render(state: DashboardState, run_id: str | None) -> tuple:
                 *[no_data("no run selected")] * len(GRAPHS))
     try:
         reader = state.reader
-        return ("", load_figure(reader.table(run_id, "load"), run=run_id),
-                flexibility_figure(reader.table(run_id, "flexibility"), reader.table(run_id, "targets"), run=run_id),
-                waits_figure(reader.table(run_id, "sessions"), run=run_id))
+
+        def build():
+            return (load_figure(reader.table(run_id, "load"), run=run_id),
+                    flexibility_figure(reader.table(run_id, "flexibility"), reader.table(run_id, "targets"),
+                                       run=run_id),
+                    waits_figure(reader.table(run_id, "sessions"), run=run_id))
+
+        return ("", *reader.memo(("day",), [run_id], build))
     except DATA_ERRORS as err:
         return (error_text(err), *[no_data("no data: see the message above", run=run_id)] * len(GRAPHS))
 

@@ -34,11 +34,15 @@ def render(state: DashboardState, run_id: str | None) -> tuple:
         return ("No results to show yet: launch a run on the Run page.",
                 *[no_data("no run selected")] * len(GRAPHS))
     try:
-        stock = state.reader.table(run_id, "stock")
-        energy = state.reader.table(run_id, "energy_by_year")
-        year = state.reader.run_info(run_id).year
-        return ("", stock_figure(stock, year=year, run=run_id), energy_figure(energy, year=year, run=run_id),
-                co2_figure(energy, year=year, run=run_id))
+        reader = state.reader
+
+        def build():
+            stock, energy = reader.table(run_id, "stock"), reader.table(run_id, "energy_by_year")
+            year = reader.run_info(run_id).year
+            return (stock_figure(stock, year=year, run=run_id), energy_figure(energy, year=year, run=run_id),
+                    co2_figure(energy, year=year, run=run_id))
+
+        return ("", *reader.memo(("fleet",), [run_id], build))
     except DATA_ERRORS as err:
         return (error_text(err), *[no_data("no data: see the message above", run=run_id)] * len(GRAPHS))
 

@@ -9,7 +9,7 @@ from fleetsim.scenario import builtin_scenarios, load_scenario
 
 from ..launch import LEVER_YEAR, RUN_ERRORS, build_scenario, run_job
 from ..state import DashboardState, current_state
-from ..ui import page_header
+from ..ui import page_header, table_style
 
 __all__ = ["PATH", "NAME", "LEVERS", "layout", "defaults", "check", "launch", "run_rows", "register_callbacks"]
 
@@ -59,10 +59,7 @@ def layout(**_query) -> html.Div:
         dash_table.DataTable(
             id="run-list", columns=[{"name": n, "id": i} for n, i in _RUN_COLUMNS], data=run_rows(state),
             sort_action="native", filter_action="native", page_action="native", page_size=10,
-            style_table={"overflowX": "auto"},
-            style_cell={"fontFamily": "inherit", "fontSize": 13, "padding": "4px 8px", "textAlign": "left",
-                        "maxWidth": 420, "overflow": "hidden", "textOverflow": "ellipsis"},
-            style_header={"fontWeight": "600", "backgroundColor": "#f0f3f7"},
+            **table_style(cell={"maxWidth": 420, "overflow": "hidden", "textOverflow": "ellipsis"}),
         ),
     ], className="page")
 

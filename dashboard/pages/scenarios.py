@@ -6,7 +6,7 @@ from dash import Input, Output, dash_table, html
 from ..figures import load_curves_figure, nev_paths_figure
 from ..state import DashboardState, current_state
 from ..tables import figures_comparison
-from ..ui import DATA_ERRORS, error_box, error_text, graph, no_data, page_header, run_picker
+from ..ui import DATA_ERRORS, error_box, error_text, graph, no_data, page_header, run_picker, table_style
 
 __all__ = ["PATH", "NAME", "GRAPHS", "layout", "render", "register_callbacks"]
 
@@ -21,30 +21,30 @@ def layout(selected_run: str | None = None, **_query) -> html.Div:
     readable = [info.run_id for info in reader.runs() if not info.problem]
     first = [selected_run] if selected_run in readable else []
     chosen = list(dict.fromkeys(first + readable))[:2]
-    error, columns, rows, nev, load = render(state, chosen)
+    error, hint, columns, rows, nev, load = render(state, chosen)
     return html.Div([
         page_header("Scenarios", "Pick two or more runs to compare their headline figures and curves."),
         html.Div([run_picker("scenarios-run-select", reader, chosen, multi=True, label="Runs")],
                  className="controls"),
         error_box("scenarios-error", error),
+        html.P(hint, id="scenarios-hint", className="hint-box"),
+        html.Div([graph("scenarios-nev-graph", nev), graph("scenarios-load-graph", load)], className="grid-2"),
+        html.H3("Headline figures"),
         dash_table.DataTable(
             id="scenarios-table", data=rows, columns=columns, sort_action="none", page_action="none",
-            style_table={"overflowX": "auto"},
-            style_cell={"fontFamily": "inherit", "fontSize": 13, "padding": "4px 8px", "textAlign": "right",
-                        "minWidth": 90, "maxWidth": 260, "whiteSpace": "normal", "height": "auto"},
+            **table_style(cell={"textAlign": "right", "minWidth": 90, "maxWidth": 260, "whiteSpace": "normal",
+                                "height": "auto", "padding": "3px 8px"}, header={"whiteSpace": "normal"}),
             style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "left"} for c in ("figure", "unit")],
-            style_header={"fontWeight": "600", "backgroundColor": "#f0f3f7", "whiteSpace": "normal"},
         ),
-        html.Div([graph("scenarios-nev-graph", nev), graph("scenarios-load-graph", load)], className="grid-2"),
     ], className="page")
 
 
 def render(state: DashboardState, run_ids: list[str] | None) -> tuple:
-    """``(error, table columns, table rows, NEV paths, load curves)`` for the chosen runs."""
-    run_ids = [r for r in (run_ids or []) if r]
+    """``(error, hint, table columns, table rows, NEV paths, load curves)`` for the chosen runs."""
+    run_ids = list(dict.fromkeys(r for r in (run_ids or []) if r))
     if not run_ids:
         empty = no_data("pick runs to compare")
-        return "Pick two or more runs.", [], [], empty, empty
+        return "", "Pick two or more runs.", [], [], empty, empty
     reader = state.reader
     try:
         labels = {}
@@ -60,14 +60,15 @@ def render(state: DashboardState, run_ids: list[str] | None) -> tuple:
                                next(iter(targets.values())))
         load = load_curves_figure({labels[r]: reader.table(r, "load") for r in run_ids})
         hint = "" if len(run_ids) > 1 else "Pick a second run to compare."
-        return hint, columns, table.to_dict("records"), nev, load
+        return "", hint, columns, table.to_dict("records"), nev, load
     except DATA_ERRORS as err:
         empty = no_data("no data: see the message above")
-        return error_text(err), [], [], empty, empty
+        return error_text(err), "", [], [], empty, empty
 
 
 def register_callbacks(app, state: DashboardState) -> None:
     """Wire the run picker to :func:`render`."""
-    app.callback(Output("scenarios-error", "children"), Output("scenarios-table", "columns"),
+    app.callback(Output("scenarios-error", "children"), Output("scenarios-hint", "children"),
+                 Output("scenarios-table", "columns"),
                  Output("scenarios-table", "data"), *[Output(g, "figure") for g in GRAPHS],
                  Input("scenarios-run-select", "value"), prevent_initial_call=True)(lambda run_ids: render(state, run_ids))

@@ -9,7 +9,8 @@ from ..figures_map import ZONE_METRICS
 from ..state import DashboardState, current_state
 from ..style import KIND_COLOURS
 from ..tables import station_table
-from ..ui import DATA_ERRORS, error_box, error_text, graph, no_data, page_header, pick_run, run_picker
+from ..ui import (DATA_ERRORS, error_box, error_text, graph, no_data, page_header, pick_run, run_picker,
+                  table_style)
 
 __all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "TABLE_COLUMNS", "layout", "render", "register_callbacks"]
 
@@ -42,7 +43,7 @@ def layout(selected_run: str | None = None, **_query) -> html.Div:
             html.Div([html.Label("Station kinds", className="control-label"),
                       dcc.Checklist(id="stations-kinds", options=[{"label": k, "value": k} for k in KIND_COLOURS],
                                     value=list(KIND_COLOURS), inline=True, className="checklist")],
-                     className="control"),
+                     className="control control-wide"),
         ], className="controls"),
         error_box("stations-error", error),
         graph("stations-map", fig, height=540),
@@ -54,10 +55,8 @@ def layout(selected_run: str | None = None, **_query) -> html.Div:
             id="stations-table",
             columns=[{"name": n, "id": i, "type": "numeric" if i in _NUMERIC else "text"} for n, i in TABLE_COLUMNS],
             data=rows, filter_action="native", sort_action="native", page_action="native", page_size=12,
-            style_table={"overflowX": "auto"},
-            style_cell={"fontFamily": "inherit", "fontSize": 13, "padding": "4px 8px", "textAlign": "left"},
+            **table_style(),
             style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "right"} for c in _NUMERIC],
-            style_header={"fontWeight": "600", "backgroundColor": "#f0f3f7"},
             style_data_conditional=[{"if": {"filter_query": "{utilisation_pct} >= 80", "column_id": "utilisation_pct"},
                                      "backgroundColor": "#fbe3e2"}],
         ),
@@ -70,22 +69,28 @@ def render(state: DashboardState, run_id: str | None, metric: str = "utilisation
     if not run_id:
         return "No results to show yet: launch a run on the Run page.", no_data("no run selected"), [], ""
     reader = state.reader
+    metric = metric or "utilisation"
+    kinds = list(kinds) if kinds is not None else None
     try:
-        stations = reader.table(run_id, "stations")
-        station_use = reader.table(run_id, "station_use")
-        siting = reader.optional_table(run_id, "siting")
-        values = zone_values(metric or "utilisation", zones=reader.table(run_id, "zones"), station_use=station_use,
-                             sessions=reader.table(run_id, "sessions"), load=reader.table(run_id, "load"))
-        fig = zone_map_figure(values, metric or "utilisation", stations=stations, siting=siting,
-                              kinds=list(kinds) if kinds is not None else None, run=run_id)
-        rows = station_table(stations, station_use, siting)
-        if kinds is not None:
-            rows = rows[rows["kind"].isin(kinds)]
-        note = (f"{len(siting)} planned sites (stars)." if siting is not None
-                else "This run has no siting table: no planned sites to show.")
-        return "", fig, rows.to_dict("records"), note
+        return ("", *reader.memo(("stations", metric, tuple(kinds) if kinds is not None else None), [run_id],
+                                 lambda: _build(reader, run_id, metric, kinds)))
     except DATA_ERRORS as err:
         return error_text(err), no_data("no data: see the message above", run=run_id), [], ""
+
+
+def _build(reader, run_id: str, metric: str, kinds: list[str] | None) -> tuple:
+    stations = reader.table(run_id, "stations")
+    station_use = reader.table(run_id, "station_use")
+    siting = reader.optional_table(run_id, "siting")
+    values = zone_values(metric, zones=reader.table(run_id, "zones"), station_use=station_use,
+                         sessions=reader.table(run_id, "sessions"), load=reader.table(run_id, "load"))
+    fig = zone_map_figure(values, metric, stations=stations, siting=siting, kinds=kinds, run=run_id)
+    rows = station_table(stations, station_use, siting)
+    if kinds is not None:
+        rows = rows[rows["kind"].isin(kinds)]
+    note = (f"{len(siting)} planned sites (stars)." if siting is not None
+            else "This run has no siting table: no planned sites to show.")
+    return fig, rows.to_dict("records"), note
 
 
 def register_callbacks(app, state: DashboardState) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 from dash import Input, Output, dash_table, dcc, html
 
 from ..figures import (bands_figure, infrastructure_figure, lng_fcev_figure, new_share_figure,
-                       nev_stock_figure)
+                       nev_stock_figure, stock_summary)
 from ..state import DashboardState, current_state
 from ..tables import targets_table
-from ..ui import DATA_ERRORS, error_box, error_text, graph, no_data, page_header, pick_run, run_picker
+from ..ui import (DATA_ERRORS, error_box, error_text, graph, no_data, page_header, pick_run, run_picker,
+                  table_style)
 
 __all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "layout", "render", "render_bands", "band_choices", "register_callbacks"]
 
@@ -23,7 +24,7 @@ def layout(selected_run: str | None = None, **_query) -> html.Div:
     run = pick_run(reader, selected_run)
     sweeps = reader.sweeps()
     sweep = sweeps[0].sweep_id if sweeps else _NO_SWEEP
-    error, nev, share, lng_fcev, infra, rows = render(state, run, sweep)
+    error, summary, nev, share, lng_fcev, infra, rows = render(state, run, sweep)
     band_options, band_figure, bands_hidden = band_choices(state, sweep)
     sweep_options = [{"label": "no sweep", "value": _NO_SWEEP}] + [
         {"label": s.label, "value": s.sweep_id, "title": s.sweep_id} for s in sweeps]
@@ -38,6 +39,7 @@ def layout(selected_run: str | None = None, **_query) -> html.Div:
                      className="control control-narrow"),
         ], className="controls"),
         error_box("targets-error", error),
+        html.P(summary, id="targets-summary", className="hint-box"),
         html.Div([graph("targets-nev-graph", nev), graph("targets-share-graph", share)], className="grid-2"),
         html.Div([graph("targets-lng-fcev-graph", lng_fcev), graph("targets-infra-graph", infra)], className="grid-2"),
         html.Div(id="targets-bands", hidden=bands_hidden, className="section", children=[
@@ -55,12 +57,9 @@ def layout(selected_run: str | None = None, **_query) -> html.Div:
                 ("Target value", "target_value"), ("Modelled", "modelled"), ("Gap", "gap"), ("Unit", "unit"),
                 ("Status", "status"))],
             data=rows, sort_action="native", filter_action="native", page_action="none",
-            style_table={"overflowX": "auto"},
-            style_cell={"fontFamily": "inherit", "fontSize": 13, "padding": "4px 8px", "textAlign": "left",
-                        "whiteSpace": "normal", "height": "auto", "maxWidth": 360},
+            **table_style(cell={"whiteSpace": "normal", "height": "auto", "maxWidth": 360}),
             style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "right"}
                                     for c in ("year", "target_value", "modelled", "gap")],
-            style_header={"fontWeight": "600", "backgroundColor": "#f0f3f7"},
             style_data_conditional=[
                 {"if": {"filter_query": '{status} = "met"', "column_id": "status"},
                  "backgroundColor": "#dff3e4", "color": "#1b6b35", "fontWeight": "600"},
@@ -73,30 +72,43 @@ def layout(selected_run: str | None = None, **_query) -> html.Div:
 
 
 def render(state: DashboardState, run_id: str | None, sweep_id: str | None = None) -> tuple:
-    """Outputs of the page for a run: ``(error, nev, share, lng_fcev, infra, table rows)``."""
+    """Outputs of the page for a run: ``(error, summary, nev, share, lng_fcev, infra, table rows)``."""
     if not run_id:
         empty = no_data("no run selected")
-        return "No results to show yet: launch a run on the Run page.", empty, empty, empty, empty, []
+        return "No results to show yet: launch a run on the Run page.", "", empty, empty, empty, empty, []
     reader = state.reader
     try:
-        stock = reader.table(run_id, "stock")
-        targets = reader.table(run_id, "targets")
-        stations = reader.table(run_id, "stations")
-        bands, problem = None, ""
+        bands, problem, version = None, "", 0
         if sweep_id:
             try:
-                bands = reader.bands(sweep_id)
+                bands, version = reader.bands(sweep_id), reader.bands_stamp(sweep_id)
             except DATA_ERRORS as err:
                 problem = error_text(err)
-        return (problem,
-                nev_stock_figure(stock, targets, bands=bands, run=run_id),
-                new_share_figure(stock, targets, run=run_id),
-                lng_fcev_figure(stock, targets, run=run_id),
-                infrastructure_figure(targets, stations, run=run_id),
-                targets_table(targets).to_dict("records"))
+        figures = reader.memo(("targets", sweep_id or "", version), [run_id],
+                              lambda: _figures(reader, run_id, bands))
+        return (problem, _summary(figures[-1]), *figures)
     except DATA_ERRORS as err:
         empty = no_data("no data: see the message above", run=run_id)
-        return error_text(err), empty, empty, empty, empty, []
+        return error_text(err), "", empty, empty, empty, empty, []
+
+
+def _summary(rows: list[dict]) -> str:
+    status = [r["status"] for r in rows]
+    modelled = len(status) - status.count("not modelled")
+    return (f"{status.count('met')} of the {modelled} targets this run models are met; "
+            f"{status.count('not modelled')} of the plan's {len(status)} targets are outside the model "
+            "(see the table at the bottom).")
+
+
+def _figures(reader, run_id: str, bands) -> tuple:
+    stock = reader.table(run_id, "stock")
+    targets = reader.table(run_id, "targets")
+    summary = stock_summary(stock)
+    return (nev_stock_figure(stock, targets, bands=bands, run=run_id, summary=summary),
+            new_share_figure(stock, targets, run=run_id, summary=summary),
+            lng_fcev_figure(stock, targets, run=run_id, summary=summary),
+            infrastructure_figure(targets, reader.table(run_id, "stations"), run=run_id),
+            targets_table(targets).to_dict("records"))
 
 
 def band_choices(state: DashboardState, sweep_id: str | None) -> tuple[list[dict], str | None, bool]:
@@ -124,7 +136,8 @@ def render_bands(state: DashboardState, sweep_id: str | None, figure: str | None
 def register_callbacks(app, state: DashboardState) -> None:
     """Wire the page's controls to :func:`render`."""
     app.callback(
-        Output("targets-error", "children"), *[Output(g, "figure") for g in GRAPHS],
+        Output("targets-error", "children"), Output("targets-summary", "children"),
+        *[Output(g, "figure") for g in GRAPHS],
         Output("targets-table", "data"),
         Input("targets-run-select", "value"), Input("targets-sweep-select", "value"), prevent_initial_call=True,
     )(lambda run_id, sweep_id: render(state, run_id, sweep_id))

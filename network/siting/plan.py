@@ -180,11 +180,16 @@ def plan_phase(year: int, demand: pd.DataFrame, existing: pd.DataFrame, *, zone_
     gap = 0.0 if status == pywraplp.Solver.OPTIMAL else abs(objective - bound) / max(abs(objective), 1e-9)
 
     rows = []
-    for (family, zone), (n, _) in sites.items():
+    kw_used: dict[int, float] = {}
+    for (family, zone), (n, _) in sorted(sites.items()):
         terms = loads.get((family, zone), [])
         arrivals = sum(var.solution_value() * r.arrivals_per_day for var, _, r in terms)
         erlangs = sum(var.solution_value() * e for var, e, _ in terms)
         new = int(math.ceil(n.solution_value() - 1e-6))
+        if family in ELECTRIC_FAMILIES:  # rounding up must not break the grid limit
+            rate = float(equipment.at[FAMILY_EQUIPMENT[family], "rate"])
+            new = min(new, int(math.floor((params.headroom_kw(zone) - kw_used.get(zone, 0.0)) / rate + 1e-9)))
+            kw_used[zone] = kw_used.get(zone, 0.0) + rate * new
         if new == 0 and arrivals <= 1e-9:
             continue
         service = (sum(var.solution_value() * r.arrivals_per_day * r.service_min for var, _, r in terms) / arrivals
@@ -193,10 +198,10 @@ def plan_phase(year: int, demand: pd.DataFrame, existing: pd.DataFrame, *, zone_
                      "arrivals_per_day": arrivals, "peak_erlangs": erlangs, "service_min": service})
     units = pd.DataFrame(rows, columns=["family", "zone_id", "new_units", "existing_units", "arrivals_per_day",
                                         "peak_erlangs", "service_min"])
-    units = _size_by_erlang_c(units, params)
+    units, sizing_notes = _size_by_erlang_c(units, params)
     unserved_total = sum(u.solution_value() * a for u, a in unserved)
     plan = PhasePlan(year, units, "optimal" if gap == 0.0 else "feasible", gap, objective, 0.0, unserved_total,
-                     time.perf_counter() - start)
+                     time.perf_counter() - start, notes=sizing_notes)
     _add_integrated(plan, params)
     plan.capex_cny = plan_capex(plan.units, params)
     if unserved_total > 1e-6:
@@ -224,27 +229,51 @@ def _infeasible_reason(demand, forced, params: SitingParams, spent: float, year:
             f"or more units than max_new_units_per_site; raise siting.grid_headroom_kw_per_zone or the limits")
 
 
-def _size_by_erlang_c(units: pd.DataFrame, params: SitingParams) -> pd.DataFrame:
-    """Units per site so that ``service_share`` of arrivals wait at most ``max_wait_min``."""
+def _size_by_erlang_c(units: pd.DataFrame, params: SitingParams) -> tuple[pd.DataFrame, list[str]]:
+    """Units per site so that ``service_share`` of arrivals wait at most ``max_wait_min``.
+
+    Electric sites stop at the zone's grid headroom; such a site is marked ``grid_capped`` and a
+    note says what the service level would need.
+    """
     units = units.copy()
-    util, wait = [], []
+    equipment = load_equipment()
+    kw_left = {}
+    notes = []
+    util, wait, capped = [], [], []
     for k, row in units.iterrows():
+        electric = row["family"] in ELECTRIC_FAMILIES
+        rate = float(equipment.at[FAMILY_EQUIPMENT[row["family"]], "rate"])
+        if electric:
+            left = kw_left.setdefault(row["zone_id"], params.headroom_kw(row["zone_id"]))
+            kw_left[row["zone_id"]] = left - rate * row["new_units"]
+        servers = int(math.floor(row["existing_units"])) + int(row["new_units"])
+        hit_grid = False
         if row["peak_erlangs"] > 0:
             arrivals_h = row["peak_erlangs"] * 60.0 / row["service_min"]
             need = servers_for_service_level(arrivals_h, row["service_min"], max_wait_min=params.max_wait_min,
                                              share=params.service_share)
-            total_whole = max(int(math.floor(row["existing_units"])) + int(row["new_units"]), 1)
-            if need > total_whole:
-                units.at[k, "new_units"] = int(row["new_units"]) + need - total_whole
-            servers = int(math.floor(row["existing_units"])) + int(units.at[k, "new_units"])
-            util.append(row["peak_erlangs"] / servers)
-            wait.append(erlang_c_wait_quantile(arrivals_h, row["service_min"], servers, params.service_share))
+            extra = max(need - servers, 0)
+            if electric:
+                room = max(int(math.floor(kw_left[row["zone_id"]] / rate + 1e-9)), 0)
+                hit_grid = extra > room
+                extra = min(extra, room)
+                kw_left[row["zone_id"]] -= rate * extra
+            units.at[k, "new_units"] = int(row["new_units"]) + extra
+            servers += extra
+            util.append(row["peak_erlangs"] / servers if servers else math.inf)
+            wait.append(erlang_c_wait_quantile(arrivals_h, row["service_min"], servers, params.service_share)
+                        if servers else math.inf)
+            if hit_grid:
+                notes.append(f"zone {row['zone_id']}: grid headroom of {params.headroom_kw(row['zone_id']):,.0f} kW "
+                             f"caps the {row['family']} site at {servers} units; the service level needs {need}")
         else:
             util.append(0.0)
             wait.append(0.0)
+        capped.append(hit_grid)
     units["expected_utilisation"] = util
     units["expected_wait_p95_min"] = wait
-    return units
+    units["grid_capped"] = capped
+    return units, notes
 
 
 def plan_capex(units: pd.DataFrame, params: SitingParams) -> float:
@@ -274,17 +303,21 @@ def _add_integrated(plan: PhasePlan, params: SitingParams) -> None:
         return
     equipment = load_equipment()
     busy = built.groupby("zone_id")["arrivals_per_day"].sum()
+    electric = built[built["family"].isin(ELECTRIC_FAMILIES)]
+    kw = (electric["new_units"] * electric["family"].map(
+        lambda f: float(equipment.at[FAMILY_EQUIPMENT[f], "rate"]))).groupby(electric["zone_id"]).sum()
     options = []
     for zone, have in supplies.items():
         if len(have) >= 2:
             continue
         if "charging" in have:
             options.append((float(equipment.at["lng_dispenser", "capex_cny"]), -busy[zone], zone, "lng", 1))
-        else:
+        elif kw.get(zone, 0.0) + 2 * float(equipment.at["dc_120kw", "rate"]) <= params.headroom_kw(zone):
             options.append((2 * float(equipment.at["dc_120kw", "capex_cny"]), -busy[zone], zone, "dc_public", 2))
     options.sort()
     extra = [{"family": f, "zone_id": z, "new_units": n, "existing_units": 0.0, "arrivals_per_day": 0.0,
-              "peak_erlangs": 0.0, "service_min": 0.0, "expected_utilisation": 0.0, "expected_wait_p95_min": 0.0}
+              "peak_erlangs": 0.0, "service_min": 0.0, "expected_utilisation": 0.0, "expected_wait_p95_min": 0.0,
+              "grid_capped": False}
              for _, _, z, f, n in options[:lacking]]
     plan.units = pd.concat([units, pd.DataFrame(extra)], ignore_index=True)
     if len(options) < lacking:
@@ -301,20 +334,18 @@ def validate_plan(plan: PhasePlan, demand: pd.DataFrame, existing: pd.DataFrame,
     units = plan.units
     if (units["new_units"] < 0).any():
         raise SitingError("plan: negative unit counts")
-    if (units["new_units"] > params.max_new_units_per_site + 10_000).any():
-        raise SitingError("plan: a site exceeds any sensible size")
     equipment = load_equipment()
     electric = units[units["family"].isin(ELECTRIC_FAMILIES)]
     power = electric.assign(kw=electric["new_units"] * electric["family"].map(
         lambda f: float(equipment.at[FAMILY_EQUIPMENT[f], "rate"]))).groupby("zone_id")["kw"].sum()
     for zone, kw in power.items():
-        # Erlang C may add units beyond the optimisation's grid limit; that is reported, not hidden
-        if kw > params.headroom_kw(zone) * 1.5 + 1e-6:
+        if kw > params.headroom_kw(zone) + 1e-6:
             raise SitingError(f"plan: zone {zone} draws {kw:,.0f} kW against {params.headroom_kw(zone):,.0f} kW")
-    for row in units[units["peak_erlangs"] > 0].itertuples(index=False):
+    for row in units[(units["peak_erlangs"] > 0) & ~units["grid_capped"]].itertuples(index=False):
         servers = int(math.floor(row.existing_units)) + int(row.new_units)
         arrivals_h = row.peak_erlangs * 60.0 / row.service_min
-        if erlang_c_wait_quantile(arrivals_h, row.service_min, servers, params.service_share) > params.max_wait_min + 1e-9:
+        if servers < 1 or erlang_c_wait_quantile(arrivals_h, row.service_min, servers,
+                                                 params.service_share) > params.max_wait_min + 1e-9:
             raise SitingError(f"plan: {row.family} site in zone {row.zone_id} misses the service level")
     served = units.groupby("family")["arrivals_per_day"].sum()
     wanted = demand.groupby("family")["arrivals_per_day"].sum()

@@ -1,0 +1,108 @@
+"""The Shenzhen plan model on real simulated demand: validity, budget, grid, service level."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+import demand as stock_model
+from fleetsim.infrastructure import station_inventory
+from fleetsim.scenario import load_scenario
+from fleetsim.simulate import simulate_day
+from fleetsim.site import demand_from_day, existing_capacity
+from network import new_station_table, travel_matrices
+from network.queueing import erlang_c_wait_quantile
+from network.siting.errors import SitingError
+from network.siting.params import SitingParams
+from network.siting.plan import FAMILY_EQUIPMENT, plan_capex, plan_phase, validate_plan
+
+
+@pytest.fixture(scope="module")
+def instance():
+    scenario = load_scenario("shenzhen-2025")
+    scenario = scenario.model_copy(update={"simulation": scenario.simulation.model_copy(update={"sample": 0.005})})
+    day = simulate_day(scenario, stock_model.project_stock(scenario.stock))
+    zone_ids, time_min, _ = travel_matrices()
+    return (demand_from_day(day.tables), existing_capacity(station_inventory(new_station_table([]))),
+            zone_ids, time_min)
+
+
+def _plan(instance, **changes):
+    demand, existing, zone_ids, time_min = instance
+    params = SitingParams(**changes)
+    return params, plan_phase(2025, demand, existing, zone_ids=zone_ids, time_min=time_min, params=params)
+
+
+def test_demand_comes_from_sessions(instance):
+    demand = instance[0]
+    assert set(demand["family"]) <= set(FAMILY_EQUIPMENT)
+    assert (demand["arrivals_per_day"] > 0).all() and (demand["service_min"] > 0).all()
+    assert demand["peak_share"].between(1 / 24, 1).all()
+
+
+def test_plan_is_valid_and_meets_the_service_level(instance):
+    params, plan = _plan(instance)
+    validate_plan(plan, instance[0], instance[1], params)
+    assert plan.status in ("optimal", "feasible") and plan.gap <= params.relative_gap + 1e-9
+    assert plan.unserved_sessions_per_day == pytest.approx(0.0, abs=1e-6)
+    assert not plan.units["grid_capped"].any()
+    for row in plan.units[plan.units["peak_erlangs"] > 0].itertuples(index=False):
+        servers = math.floor(row.existing_units) + row.new_units
+        arrivals_h = row.peak_erlangs * 60 / row.service_min
+        assert erlang_c_wait_quantile(arrivals_h, row.service_min, servers, 0.95) <= 10.0 + 1e-9
+    assert plan.capex_cny == pytest.approx(plan_capex(plan.units, params))
+
+
+def test_plan_reaches_the_integrated_sites(instance):
+    _, plan = _plan(instance, min_integrated_sites=60)
+    built = plan.units[plan.units["new_units"] > 0]
+    supplies = built.assign(s=built["family"].map({"dc_public": "c", "truck_dc": "c", "lng": "l", "h2": "h",
+                                                   "swap": "s"})).groupby("zone_id")["s"].nunique()
+    assert (supplies >= 2).sum() >= 60
+
+
+def test_tight_budget_leaves_demand_unserved_and_says_so(instance):
+    _, full = _plan(instance)
+    params, tight = _plan(instance, budget_cny=full.capex_cny * 0.3, min_integrated_sites=0)
+    assert tight.unserved_sessions_per_day > 0
+    assert any("cannot be served" in note for note in tight.notes)
+
+
+def test_grid_headroom_limits_electric_units(instance):
+    params, plan = _plan(instance, grid_headroom_kw_per_zone=500.0, min_integrated_sites=0)
+    electric = plan.units[plan.units["family"].isin(["dc_public", "truck_dc"])]
+    rate = electric["family"].map({"dc_public": 120.0, "truck_dc": 480.0})
+    per_zone = (electric["new_units"] * rate).groupby(electric["zone_id"]).sum()
+    assert plan.unserved_sessions_per_day > 0
+    assert per_zone.max() <= 500.0
+    validate_plan(plan, instance[0], instance[1], params)
+    capped = plan.units["grid_capped"]
+    assert capped.any() and any("grid headroom" in note for note in plan.notes)
+
+
+def test_forced_sites_beyond_budget_name_the_shortfall(instance):
+    demand, existing, zone_ids, time_min = instance
+    forced = pd.DataFrame({"family": ["truck_dc"] * 3, "zone_id": [int(z) for z in zone_ids[:3]], "min_units": 2})
+    with pytest.raises(SitingError, match="short by CNY"):
+        plan_phase(2025, demand, existing, zone_ids=zone_ids, time_min=time_min,
+                   params=SitingParams(budget_cny=1_000_000), forced=forced)
+
+
+def test_bad_demand_is_named(instance):
+    demand, existing, zone_ids, time_min = instance
+    bad = demand.assign(peak_share=0.0)
+    with pytest.raises(SitingError, match="peak_share"):
+        plan_phase(2025, bad, existing, zone_ids=zone_ids, time_min=time_min, params=SitingParams())
+    with pytest.raises(SitingError, match="family"):
+        plan_phase(2025, demand.assign(family="diesel"), existing, zone_ids=zone_ids, time_min=time_min,
+                   params=SitingParams())
+
+
+def test_validator_catches_a_broken_plan(instance):
+    params, plan = _plan(instance)
+    busy = plan.units["peak_erlangs"].idxmax()
+    plan.units.loc[busy, "new_units"] = 0
+    plan.units.loc[busy, "existing_units"] = 0.0
+    with pytest.raises(SitingError):
+        validate_plan(plan, instance[0], instance[1], params)
