@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import statistics
 import sys
 import tempfile
@@ -65,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmp)
         runs = [p.resolve() for p in args.runs] if args.runs else make_runs(tmp / "runs")
         first_run, other_run = (str(p) for p in runs)
+        # other work on the machine slows the browser as much as the dashboard: say how busy it was
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
         start = time.perf_counter()
         app = create_app(runs, runs_root=tmp / "new-runs", cache_dir=tmp / "cache")
         print(f"create_app: {time.perf_counter() - start:.2f} s")
@@ -94,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"scenario switch on {path:<7} first {1000 * times[0]:.0f} ms, median "
                       f"{1000 * statistics.median(times):.0f} ms, max {1000 * max(times):.0f} ms "
                       f"over {len(times)} switches (budget {1000 * SWITCH_BUDGET_S:.0f} ms)")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     ok = first_page <= FIRST_PAGE_BUDGET_S and worst <= SWITCH_BUDGET_S
     print("within budget" if ok else "OVER BUDGET")
     return 0 if ok else 1

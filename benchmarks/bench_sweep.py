@@ -1,6 +1,6 @@
 """Wall time of a 16-run sweep on a local Dask cluster of 1 and of 2 workers, and the speed-up.
 
-Run: ``python benchmarks/bench_sweep.py [--sample 0.015] [--runs 16] [--workers 1 2] [--repeats 1]``.
+Run: ``python benchmarks/bench_sweep.py [--sample 0.03] [--runs 16] [--workers 1 2] [--repeats 1]``.
 Each sweep is timed end to end (starting the cluster included) into a fresh folder; the target
 is a speed-up of at least 1.7 on two workers on a 2-core machine. Other load on the machine
 lowers it, so each line also says how much of their time the runs actually had a CPU, and the
@@ -16,12 +16,12 @@ import tempfile
 import time
 
 from fleetsim.sweep import run_sweep
-from fleetsim.sweep_spec import sweep_from_dict
+from fleetsim.sweep_spec import SweepSpec, sweep_from_dict
 
 SPEEDUP_TARGET = 1.7
 
 
-def bench_spec(runs: int, sample: float):
+def bench_spec(runs: int, sample: float) -> SweepSpec:
     """``runs`` runs of shenzhen-2030: NEV shares of 2030 times 4 seeds."""
     seeds = 4 if runs % 4 == 0 else 1
     shares = [round(0.8 + 0.2 * i / max(runs // seeds - 1, 1), 4) for i in range(runs // seeds)]
@@ -30,7 +30,8 @@ def bench_spec(runs: int, sample: float):
                             "grid": {"stock.nev_share_path.2030": shares}, "seeds": seeds}, origin="bench")
 
 
-def time_sweep(spec, workers: int) -> tuple[float, list[float], list[float]]:
+def time_sweep(spec: SweepSpec, workers: int) -> tuple[float, list[float], list[float]]:
+    """Wall time of the whole sweep, and each run's wall and CPU seconds."""
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as out:
         start = time.perf_counter()
         result = run_sweep(spec, out_dir=out, workers=workers, progress=False)
@@ -44,8 +45,9 @@ def time_sweep(spec, workers: int) -> tuple[float, list[float], list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=16)
-    parser.add_argument("--sample", type=float, default=0.015,
-                        help="fraction of the fleet simulated per run (default 0.015: a few seconds a run)")
+    parser.add_argument("--sample", type=float, default=0.03,
+                        help="fraction of the fleet simulated per run (default 0.03: about 5 s a run, so that "
+                        "starting the cluster and warming the workers, about 6 s a sweep, weigh little)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()

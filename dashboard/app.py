@@ -65,7 +65,7 @@ def _warm(state: DashboardState) -> None:
         if run_id:
             for name in ("stock", "targets", "stations", "energy_by_year", "figures"):
                 state.reader.table(run_id, name)
-    except Exception:  # noqa: BLE001 - a failure here shows again, with its message, on the page
+    except Exception:  # any failure here shows again, with its message, when a page reads the run
         log.debug("warming the dashboard's caches failed", exc_info=True)
 
 

@@ -10,14 +10,25 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pandas as pd
+from shenzhen_data import data_path
 
 from demand.params import NEV_POWERTRAINS
-from shenzhen_data import data_path
 
 from .figures_day import flexibility_figure, load_figure, mean_wait_by_hour, queue_through_day, waits_figure
 from .figures_map import zone_map_figure, zone_shapes, zone_values
-from .style import (CARRIER_COLOURS, HISTORY_COLOUR, POWERTRAIN_COLOURS, TARGET_COLOUR, colour_of, cycle_colour,
-                    empty_figure, figure, grid, nice_name, values)
+from .style import (
+    CARRIER_COLOURS,
+    HISTORY_COLOUR,
+    POWERTRAIN_COLOURS,
+    TARGET_COLOUR,
+    colour_of,
+    cycle_colour,
+    empty_figure,
+    figure,
+    grid,
+    nice_name,
+    values,
+)
 
 __all__ = [
     "reported_history", "plan_targets", "stock_summary", "infrastructure_counts",

@@ -15,8 +15,7 @@ _DAY_SLOTS = np.arange(0, 24 * 60, _SLOT)
 # label, unit shown, divisor from the table's unit (kW or kg/h)
 _CARRIERS = {"electricity": ("Electricity", "MW", 1000.0), "lng": ("LNG", "t/h", 1000.0),
              "h2": ("Hydrogen", "kg/h", 1.0)}
-_HOURS = dict(range=[0, 24], dtick=3, tickvals=list(range(0, 25, 3)),
-              ticktext=[f"{h:02d}:00" for h in range(0, 25, 3)])
+_HOURS = {"range": [0, 24], "tickvals": list(range(0, 25, 3)), "ticktext": [f"{h:02d}:00" for h in range(0, 25, 3)]}
 
 
 def station_group(station_id: pd.Series) -> pd.Series:

@@ -13,10 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from plotly.colors import sample_colorscale
-from plotly.colors import sequential
+from plotly.colors import sample_colorscale, sequential
 from shapely.geometry import shape
-
 from shenzhen_data import data_path
 
 from .figures_day import station_group

@@ -88,6 +88,13 @@ def _visible_dirs(path: Path) -> list[Path]:
         return []
 
 
+def _mtime_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
 def _mtime(path: Path) -> float:
     try:
         return path.stat().st_mtime
@@ -114,6 +121,7 @@ class ResultsReader:
         self._cache: OrderedDict[tuple, object] = OrderedDict()
         self._runs: dict[str, RunInfo] = {}
         self._sweeps: dict[str, SweepInfo] = {}
+        self._infos: dict[tuple[str, str, int], RunInfo] = {}
         self.problems: list[str] = []
         self.refresh()
 
@@ -168,10 +176,15 @@ class ResultsReader:
         sweeps.setdefault(sweep_id, SweepInfo(sweep_id, f"{folder.name} ({len(members)} runs)",
                                               tuple(members)))
 
-    @staticmethod
-    def _add_run(runs, folder: Path, name: str) -> str:
+    def _add_run(self, runs, folder: Path, name: str) -> str:
         run_id = str(folder.resolve())
         if run_id in runs:
+            return run_id
+        # listings happen on every page load: read a manifest again only when it changed
+        key = (run_id, name, _mtime_ns(folder / MANIFEST))
+        cached = self._infos.get(key)
+        if cached is not None:
+            runs[run_id] = cached
             return run_id
         try:
             manifest = read_manifest(folder)
@@ -183,6 +196,7 @@ class ResultsReader:
             runs[run_id] = RunInfo(run_id, label, name, str(scenario.get("name", "")), year)
         except ResultsError as err:
             runs[run_id] = RunInfo(run_id, f"{name} (unreadable)", name, problem=str(err))
+        self._infos[key] = runs[run_id]
         return run_id
 
     def runs(self, *, refresh: bool = True) -> list[RunInfo]:

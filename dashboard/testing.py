@@ -28,8 +28,8 @@ CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-
                   "--force-device-scale-factor=1",
                   # a desktop with a mouse: headless reports no hover, and plotly then shows every
                   # graph's mode bar all the time, over the titles
-                  "--blink-settings=primaryHoverType=2,availableHoverTypes=2,primaryPointerType=4,"
-                  "availablePointerTypes=4")
+                  ("--blink-settings=primaryHoverType=2,availableHoverTypes=2,primaryPointerType=4,"
+                   "availablePointerTypes=4"))
 
 #: JavaScript: for every plotly graph on the page, its run (layout.meta.run) and number of
 #: points, or null while the page is still loading (a callback in flight or a graph not drawn)
@@ -147,7 +147,7 @@ def _xpath_literal(text: str) -> str:
 
 _TIMED_SWITCH_JS = """
 const [dropdownId, value, run, timeoutMs, done] = arguments;
-const drawn = new Function(%s);
+const drawn = new Function(DRAWN_JS);
 document.getElementById(dropdownId).click();
 const started = performance.now();
 const pick = () => {
@@ -164,7 +164,7 @@ const pick = () => {
   requestAnimationFrame(poll);
 };
 requestAnimationFrame(pick);
-""" % json.dumps(PAGE_IS_DRAWN_JS)
+""".replace("DRAWN_JS", json.dumps(PAGE_IS_DRAWN_JS))
 
 
 def timed_switch(driver, dropdown_id: str, value: str, *, run: str | None = None, timeout: float = 30.0) -> float:

@@ -10,7 +10,7 @@ from fleetsim.errors import ResultsError
 from .reader import ResultsReader
 from .style import empty_figure
 
-__all__ = ["DATA_ERRORS", "table_style", "page_header", "run_options", "run_picker", "error_box", "error_text", "graph",
+__all__ = ["DATA_ERRORS", "table_style", "simple_table", "page_header", "run_options", "run_picker", "error_box", "error_text", "graph",
            "pick_run", "no_data"]
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,19 @@ def table_style(*, cell: dict | None = None, header: dict | None = None) -> dict
     }
 
 
+def simple_table(rows: list[dict], columns: tuple[tuple[str, str], ...], *, numeric=(), status: str | None = None
+                 ) -> html.Table:
+    """A plain HTML table of ``rows`` (``columns``: header, key). Light to draw: pages whose
+    tables need no filtering use it instead of a DataTable, whose scripts slow the first page.
+    A ``status`` column's value becomes the row's class (``status-met``, ``status-not-met``...)."""
+    head = html.Thead(html.Tr([html.Th(name, className="num" if key in numeric else None) for name, key in columns]))
+    body = html.Tbody([
+        html.Tr([html.Td(row.get(key, ""), className="num" if key in numeric else None) for _, key in columns],
+                className=f"status-{str(row.get(status, '')).replace(' ', '-')}" if status else None)
+        for row in rows])
+    return html.Table([head, body], className="simple-table")
+
+
 def page_header(title: str, intro: str) -> html.Div:
     """Page title and a one-line explanation."""
     return html.Div([html.H2(title), html.P(intro, className="page-intro")], className="page-header")
@@ -44,11 +57,13 @@ def run_options(reader: ResultsReader) -> list[dict]:
     return [{"label": info.label, "value": info.run_id, "title": info.run_id} for info in reader.runs()]
 
 
-def pick_run(reader: ResultsReader, requested: str | None) -> str | None:
-    """``requested`` when it is a known run, else the default run."""
-    known = {info.run_id for info in reader.runs(refresh=False)}
-    if requested and requested in known:
-        return requested
+def pick_run(reader: ResultsReader, *requested: str | None) -> str | None:
+    """The first of ``requested`` that is a known run (e.g. ``?run=`` of the address, then the
+    run picked on the last page), else the default run."""
+    known = {info.run_id for info in reader.runs()}
+    for run_id in requested:
+        if run_id and run_id in known:
+            return run_id
     return reader.default_run()
 
 

@@ -27,6 +27,7 @@ import pandas as pd
 
 import demand as stock_model
 from network import load_zones, travel_matrices, zone_graph
+from network.siting import frlm
 from network.siting.plan import FAMILY_EQUIPMENT, PhasePlan, plan_capex, plan_phase, validate_plan
 from network.stations import freight_sites, load_equipment, new_station_table, zone_of_points
 
@@ -125,7 +126,6 @@ def existing_capacity(stations: pd.DataFrame) -> pd.DataFrame:
 
 def _truck_corridors(scenario: Scenario, zone_ids: np.ndarray) -> tuple[pd.DataFrame, str]:
     """Megawatt-charging zones covering heavy battery trucks' round trips between freight sites."""
-    from network.siting import frlm
     vehicles = stock_model.load_vehicle_params()
     spec = vehicles[(vehicles["segment"] == "heavy_truck") & (vehicles["powertrain"] == "BEV")]
     spec = dict(zip(spec["parameter"], spec["value"]))

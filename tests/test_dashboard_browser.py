@@ -80,7 +80,10 @@ def test_station_table_filters_in_the_browser(session):
     url, driver, _, _ = session
     driver.get(url + "/stations")
     wait_for(lambda: graphs_drawn(driver), timeout=60)
-    cells = lambda: driver.find_elements(By.CSS_SELECTOR, "#stations-table td[data-dash-column='kind']")  # noqa: E731
+
+    def cells():
+        return driver.find_elements(By.CSS_SELECTOR, "#stations-table td[data-dash-column='kind']")
+
     assert wait_for(cells, message="station table rows")
     box = driver.find_element(By.CSS_SELECTOR, "#stations-table th.dash-filter[data-dash-column='kind'] input")
     box.send_keys("lng" + Keys.ENTER)

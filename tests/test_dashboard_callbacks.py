@@ -155,6 +155,7 @@ def test_layouts_open_with_the_selected_run(app, small_run, tmp_path):
         assert run_id in _texts(page)
         fleet_page = _texts(fleet.layout(selected_run=run_id))
         assert '"run": "' + run_id in fleet_page.replace("\\", "")  # figures drawn in the layout itself
+        assert run_id in _texts(day.layout(selected_run="/elsewhere", run=run_id))  # ?run= in the address
 
 
 def test_app_over_nothing_says_what_to_do(tmp_path):

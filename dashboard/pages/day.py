@@ -14,10 +14,10 @@ PATH, NAME, RUN_SELECT = "/day", "Day", "day-run-select"
 GRAPHS = ("day-load-graph", "day-flex-graph", "day-wait-graph")
 
 
-def layout(selected_run: str | None = None, **_query) -> html.Div:
-    """The page for the selected run."""
+def layout(selected_run: str | None = None, run: str | None = None, **_query) -> html.Div:
+    """The page for the run in the address (``?run=<folder>``), else the one selected last."""
     state = current_state()
-    run = pick_run(state.reader, selected_run)
+    run = pick_run(state.reader, run, selected_run)
     error, *figures = render(state, run)
     return html.Div([
         page_header("Day", "One simulated weekday of the run's year, scaled up from the sampled agents: "

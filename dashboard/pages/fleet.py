@@ -13,10 +13,10 @@ PATH, NAME, RUN_SELECT = "/fleet", "Fleet", "fleet-run-select"
 GRAPHS = ("fleet-stock-graph", "fleet-energy-graph", "fleet-co2-graph")
 
 
-def layout(selected_run: str | None = None, **_query) -> html.Div:
-    """The page for the selected run."""
+def layout(selected_run: str | None = None, run: str | None = None, **_query) -> html.Div:
+    """The page for the run in the address (``?run=<folder>``), else the one selected last."""
     state = current_state()
-    run = pick_run(state.reader, selected_run)
+    run = pick_run(state.reader, run, selected_run)
     error, *figures = render(state, run)
     return html.Div([
         page_header("Fleet", "Stock model of Shenzhen's road vehicles, 2015–2035: stock turnover, energy "

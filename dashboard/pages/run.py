@@ -1,6 +1,8 @@
 """Run page: a built-in scenario with its main levers changed, launched as a background job."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from dash import Input, Output, State, dash_table, dcc, html
 from dash.exceptions import PreventUpdate
 
@@ -17,7 +19,9 @@ PATH, NAME = "/run", "Run"
 #: component ids of the levers, in the order of :func:`check` and :func:`launch` arguments
 LEVERS = ("run-scenario", "run-name", "run-year", "run-nev-share", "run-sample", "run-seed")
 _RUN_COLUMNS = (("Run", "run"), ("Scenario", "scenario"), ("Year", "year"), ("Status", "status"),
-                ("Folder", "folder"))
+                ("Open", "open"), ("Folder", "folder"))
+# the pages a run in the list links to
+_OPEN = (("Targets", "/"), ("Fleet", "/fleet"), ("Day", "/day"), ("Stations", "/stations"))
 
 
 def _field(label: str, component, hint: str = "") -> html.Div:
@@ -57,7 +61,8 @@ def layout(**_query) -> html.Div:
         html.Div([html.H3("Runs on disk"), html.Button("Refresh", id="run-refresh", n_clicks=0, className="button")],
                  className="list-header"),
         dash_table.DataTable(
-            id="run-list", columns=[{"name": n, "id": i} for n, i in _RUN_COLUMNS], data=run_rows(state),
+            id="run-list", data=run_rows(state),
+            columns=[{"name": n, "id": i, "presentation": "markdown" if i == "open" else "input"} for n, i in _RUN_COLUMNS],
             sort_action="native", filter_action="native", page_action="native", page_size=10,
             **table_style(cell={"maxWidth": 420, "overflow": "hidden", "textOverflow": "ellipsis"}),
         ),
@@ -67,7 +72,9 @@ def layout(**_query) -> html.Div:
 def run_rows(state: DashboardState) -> list[dict]:
     """The runs found on disk, as rows of the run list."""
     return [{"run": info.name, "scenario": info.scenario, "year": info.year, "folder": info.run_id,
-             "status": info.problem or "ready"} for info in state.reader.runs()]
+             "status": info.problem or "ready",
+             "open": " · ".join(f"[{page}]({path}?run={quote(info.run_id, safe='')})" for page, path in _OPEN)}
+            for info in state.reader.runs()]
 
 
 def defaults(base: str | None) -> tuple:
@@ -89,8 +96,9 @@ def check(base, name, year, nev_share, sample, seed) -> tuple[str, str]:
         scenario = build_scenario(base, name=name, year=year, nev_share_pct=nev_share, sample=sample, seed=seed)
     except ScenarioError as err:
         return f"Not a valid scenario: {err}", "run-check invalid"
-    return (f"Valid: {scenario.name}, year {scenario.year}, seed {scenario.seed}, sample "
-            f"{scenario.simulation.sample}.", "run-check valid")
+    message = (f"Valid: {scenario.name}, year {scenario.year}, seed {scenario.seed}, sample "
+               f"{scenario.simulation.sample}.")
+    return message, "run-check valid"
 
 
 def launch(state: DashboardState, report, base, name, year, nev_share, sample, seed) -> tuple[str, str, list]:

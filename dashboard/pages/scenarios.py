@@ -1,12 +1,12 @@
 """Scenarios page: two or more runs side by side: key figures, NEV stock paths, daily load."""
 from __future__ import annotations
 
-from dash import Input, Output, dash_table, html
+from dash import Input, Output, html
 
 from ..figures import load_curves_figure, nev_paths_figure
 from ..state import DashboardState, current_state
 from ..tables import figures_comparison
-from ..ui import DATA_ERRORS, error_box, error_text, graph, no_data, page_header, run_picker, table_style
+from ..ui import DATA_ERRORS, error_box, error_text, graph, no_data, page_header, run_picker, simple_table
 
 __all__ = ["PATH", "NAME", "GRAPHS", "layout", "render", "register_callbacks"]
 
@@ -30,12 +30,7 @@ def layout(selected_run: str | None = None, **_query) -> html.Div:
         html.P(hint, id="scenarios-hint", className="hint-box"),
         html.Div([graph("scenarios-nev-graph", nev), graph("scenarios-load-graph", load)], className="grid-2"),
         html.H3("Headline figures"),
-        dash_table.DataTable(
-            id="scenarios-table", data=rows, columns=columns, sort_action="none", page_action="none",
-            **table_style(cell={"textAlign": "right", "minWidth": 90, "maxWidth": 260, "whiteSpace": "normal",
-                                "height": "auto", "padding": "3px 8px"}, header={"whiteSpace": "normal"}),
-            style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "left"} for c in ("figure", "unit")],
-        ),
+        html.Div(_table(columns, rows), id="scenarios-table", className="table-wrap"),
     ], className="page")
 
 
@@ -66,9 +61,18 @@ def render(state: DashboardState, run_ids: list[str] | None) -> tuple:
         return error_text(err), "", [], [], empty, empty
 
 
+def _table(columns: list[dict], rows: list[dict]):
+    keys = tuple((c["name"], c["id"]) for c in columns)
+    return simple_table(rows, keys, numeric=tuple(k for _, k in keys if k not in ("figure", "unit")))
+
+
 def register_callbacks(app, state: DashboardState) -> None:
     """Wire the run picker to :func:`render`."""
+
+    def update(run_ids):
+        error, hint, columns, rows, nev, load = render(state, run_ids)
+        return error, hint, _table(columns, rows), nev, load
+
     app.callback(Output("scenarios-error", "children"), Output("scenarios-hint", "children"),
-                 Output("scenarios-table", "columns"),
-                 Output("scenarios-table", "data"), *[Output(g, "figure") for g in GRAPHS],
-                 Input("scenarios-run-select", "value"), prevent_initial_call=True)(lambda run_ids: render(state, run_ids))
+                 Output("scenarios-table", "children"), *[Output(g, "figure") for g in GRAPHS],
+                 Input("scenarios-run-select", "value"), prevent_initial_call=True)(update)

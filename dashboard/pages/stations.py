@@ -9,8 +9,7 @@ from ..figures_map import ZONE_METRICS
 from ..state import DashboardState, current_state
 from ..style import KIND_COLOURS
 from ..tables import station_table
-from ..ui import (DATA_ERRORS, error_box, error_text, graph, no_data, page_header, pick_run, run_picker,
-                  table_style)
+from ..ui import DATA_ERRORS, error_box, error_text, graph, no_data, page_header, pick_run, run_picker, table_style
 
 __all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "TABLE_COLUMNS", "layout", "render", "register_callbacks"]
 
@@ -20,15 +19,15 @@ TABLE_COLUMNS = (("Station", "station_id"), ("Group", "group"), ("Source", "sour
                  ("Zone", "zone_id"), ("Equipment", "equipment"), ("Units", "units"),
                  ("Utilisation (%)", "utilisation_pct"), ("Wait p50 (min)", "wait_p50_min"),
                  ("Wait p95 (min)", "wait_p95_min"), ("Served (vehicles)", "served_vehicles"),
-                 ("Drove on (vehicles)", "balked_vehicles"), ("Longest queue", "max_queue"))
+                 ("Drove on (vehicles)", "balked_vehicles"), ("Longest queue (agents)", "max_queue"))
 _NUMERIC = {"zone_id", "units", "utilisation_pct", "wait_p50_min", "wait_p95_min", "served_vehicles",
             "balked_vehicles", "max_queue"}
 
 
-def layout(selected_run: str | None = None, **_query) -> html.Div:
-    """The page for the selected run."""
+def layout(selected_run: str | None = None, run: str | None = None, **_query) -> html.Div:
+    """The page for the run in the address (``?run=<folder>``), else the one selected last."""
     state = current_state()
-    run = pick_run(state.reader, selected_run)
+    run = pick_run(state.reader, run, selected_run)
     error, fig, rows, note = render(state, run, "utilisation", list(KIND_COLOURS))
     return html.Div([
         page_header("Stations", "Where the run's stations are, how busy they were on the simulated day and "
@@ -47,15 +46,16 @@ def layout(selected_run: str | None = None, **_query) -> html.Div:
         ], className="controls"),
         error_box("stations-error", error),
         graph("stations-map", fig, height=540),
-        html.P(["Zone outlines: the 491 traffic analysis zones shipped with the planner; district "
-                "boundaries © 2021 Qing Yu (BSD 3-Clause). No street map is drawn. ",
+        html.P([("Zone outlines: the 491 traffic analysis zones shipped with the planner; district "
+                 "boundaries © 2021 Qing Yu (BSD 3-Clause). No street map is drawn. "),
                 html.Span(note, id="stations-note")], className="caption"),
         html.H3("Stations and equipment"),
         dash_table.DataTable(
             id="stations-table",
             columns=[{"name": n, "id": i, "type": "numeric" if i in _NUMERIC else "text"} for n, i in TABLE_COLUMNS],
             data=rows, filter_action="native", sort_action="native", page_action="native", page_size=12,
-            **table_style(),
+            **table_style(cell={"fontSize": 12, "padding": "3px 6px"},
+                          header={"whiteSpace": "normal", "height": "auto", "fontSize": 12}),
             style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "right"} for c in _NUMERIC],
             style_data_conditional=[{"if": {"filter_query": "{utilisation_pct} >= 80", "column_id": "utilisation_pct"},
                                      "backgroundColor": "#fbe3e2"}],

@@ -1,27 +1,37 @@
 """Targets page: the run against every quantified target of the plan, with sweep bands."""
 from __future__ import annotations
 
-from dash import Input, Output, dash_table, dcc, html
+from dash import Input, Output, dcc, html
 
-from ..figures import (bands_figure, infrastructure_figure, lng_fcev_figure, new_share_figure,
-                       nev_stock_figure, stock_summary)
+from ..figures import (
+    bands_figure,
+    infrastructure_figure,
+    lng_fcev_figure,
+    nev_stock_figure,
+    new_share_figure,
+    stock_summary,
+)
 from ..state import DashboardState, current_state
 from ..tables import targets_table
-from ..ui import (DATA_ERRORS, error_box, error_text, graph, no_data, page_header, pick_run, run_picker,
-                  table_style)
+from ..ui import DATA_ERRORS, error_box, error_text, graph, no_data, page_header, pick_run, run_picker, simple_table
 
 __all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "layout", "render", "render_bands", "band_choices", "register_callbacks"]
 
 PATH, NAME, RUN_SELECT = "/", "Targets", "targets-run-select"
 GRAPHS = ("targets-nev-graph", "targets-share-graph", "targets-lng-fcev-graph", "targets-infra-graph")
 _NO_SWEEP = ""
+TABLE_COLUMNS = (("Target", "target"), ("Year", "year"), ("Plan wording", "wording"), ("Bound", "bound"),
+                 ("Target value", "target_value"), ("Modelled", "modelled"), ("Gap", "gap"), ("Unit", "unit"),
+                 ("Status", "status"))
+_NUMERIC = ("year", "target_value", "modelled", "gap")
 
 
-def layout(selected_run: str | None = None, **_query) -> html.Div:
-    """The page for the selected run (the first run found when none is selected)."""
+def layout(selected_run: str | None = None, run: str | None = None, **_query) -> html.Div:
+    """The page for the run in the address (``?run=<folder>``), else the one selected last, else
+    the first run found."""
     state = current_state()
     reader = state.reader
-    run = pick_run(reader, selected_run)
+    run = pick_run(reader, run, selected_run)
     sweeps = reader.sweeps()
     sweep = sweeps[0].sweep_id if sweeps else _NO_SWEEP
     error, summary, nev, share, lng_fcev, infra, rows = render(state, run, sweep)
@@ -50,24 +60,8 @@ def layout(selected_run: str | None = None, **_query) -> html.Div:
             graph("targets-bands-graph", render_bands(state, sweep, band_figure)),
         ]),
         html.H3("Every target of the plan"),
-        dash_table.DataTable(
-            id="targets-table",
-            columns=[{"name": n, "id": i} for n, i in (
-                ("Target", "target"), ("Year", "year"), ("Plan wording", "wording"), ("Bound", "bound"),
-                ("Target value", "target_value"), ("Modelled", "modelled"), ("Gap", "gap"), ("Unit", "unit"),
-                ("Status", "status"))],
-            data=rows, sort_action="native", filter_action="native", page_action="none",
-            **table_style(cell={"whiteSpace": "normal", "height": "auto", "maxWidth": 360}),
-            style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "right"}
-                                    for c in ("year", "target_value", "modelled", "gap")],
-            style_data_conditional=[
-                {"if": {"filter_query": '{status} = "met"', "column_id": "status"},
-                 "backgroundColor": "#dff3e4", "color": "#1b6b35", "fontWeight": "600"},
-                {"if": {"filter_query": '{status} = "not met"', "column_id": "status"},
-                 "backgroundColor": "#fbe3e2", "color": "#a4161a", "fontWeight": "600"},
-                {"if": {"filter_query": '{status} = "not modelled"'}, "color": "#777"},
-            ],
-        ),
+        html.Div(simple_table(rows, TABLE_COLUMNS, numeric=_NUMERIC, status="status"), id="targets-table",
+                 className="table-wrap"),
     ], className="page")
 
 
@@ -133,14 +127,18 @@ def render_bands(state: DashboardState, sweep_id: str | None, figure: str | None
         return no_data(str(err))
 
 
+def _as_table(outputs: tuple) -> tuple:
+    return (*outputs[:-1], simple_table(outputs[-1], TABLE_COLUMNS, numeric=_NUMERIC, status="status"))
+
+
 def register_callbacks(app, state: DashboardState) -> None:
     """Wire the page's controls to :func:`render`."""
     app.callback(
         Output("targets-error", "children"), Output("targets-summary", "children"),
         *[Output(g, "figure") for g in GRAPHS],
-        Output("targets-table", "data"),
+        Output("targets-table", "children"),
         Input("targets-run-select", "value"), Input("targets-sweep-select", "value"), prevent_initial_call=True,
-    )(lambda run_id, sweep_id: render(state, run_id, sweep_id))
+    )(lambda run_id, sweep_id: _as_table(render(state, run_id, sweep_id)))
     app.callback(
         Output("targets-band-figure", "options"), Output("targets-band-figure", "value"),
         Output("targets-bands", "hidden"), Input("targets-sweep-select", "value"), prevent_initial_call=True,

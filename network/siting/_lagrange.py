@@ -28,6 +28,9 @@ class Reduction:
     keep: np.ndarray
     must_open: np.ndarray
     iterations: int
+    # keep/must_open only preserve solutions strictly better than the
+    # incumbent (by at least 1 when costs are integers), so the incumbent
+    # itself may be cut off: callers compare against it.
 
 
 def _bounds(weighted: np.ndarray, lam: np.ndarray, p: int) -> tuple[float, np.ndarray, np.ndarray]:
@@ -97,7 +100,16 @@ def reduce_sites(
     # A small relative margin keeps rounding in the bound from dropping a
     # site that ties the incumbent.
     margin = 1e-9 * max(1.0, abs(upper_bound))
-    keep = open_bound <= upper_bound + margin
+    # With integer costs every objective is an integer, so a solution can
+    # only improve on the incumbent by at least 1.
+    threshold = upper_bound - 1.0 if _integral(weighted) else upper_bound
+    keep = open_bound <= threshold + margin
     keep[incumbent] = True
-    must_open = closed_bound > upper_bound + margin
+    must_open = closed_bound > threshold + margin
+    if _integral(weighted):
+        value = float(np.ceil(value - margin))
     return Reduction(value, keep, must_open & keep, it)
+
+
+def _integral(weighted: np.ndarray) -> bool:
+    return bool(np.all(weighted == np.round(weighted)))

@@ -24,17 +24,23 @@ class MipOutcome:
     """What the caller needs from a MIP solve."""
 
     optimal: bool
-    has_solution: bool
+    infeasible: bool
     objective: float
     bound: float
     wall_time_s: float
 
 
-def new_solver() -> pywraplp.Solver:
-    """Create a SCIP solver (single-threaded, hence deterministic)."""
+def new_solver(*, scip_params: str = "") -> pywraplp.Solver:
+    """Create a SCIP solver (single-threaded, hence deterministic).
+
+    ``scip_params`` holds SCIP settings lines such as
+    ``"presolving/maxrestarts = 0"``.
+    """
     solver = pywraplp.Solver.CreateSolver("SCIP")
     if solver is None:
         raise SitingError("solver: OR-Tools was built without SCIP")
+    if scip_params and not solver.SetSolverSpecificParametersAsString(scip_params):
+        raise SitingError(f"solver: SCIP rejected parameters {scip_params!r}")
     return solver
 
 
@@ -44,11 +50,14 @@ def solve(
     time_limit_s: float | None,
     what: str,
     infeasible: str | None = None,
+    allow_infeasible: bool = False,
 ) -> MipOutcome:
     """Solve and translate the status; raise :class:`SitingError` when no solution.
 
     ``infeasible`` is the message used if the model proves infeasible; callers
-    pass one that names the argument and the shortfall.
+    pass one that names the argument and the shortfall.  With
+    ``allow_infeasible`` an infeasible model is reported in the outcome
+    instead.
     """
     if time_limit_s is not None:
         solver.SetTimeLimit(max(1, int(math.ceil(time_limit_s * 1000))))
@@ -58,6 +67,8 @@ def solve(
     wall = solver.wall_time() / 1000.0
     log.debug("%s: SCIP status %s in %.3f s", what, status, wall)
     if status == pywraplp.Solver.INFEASIBLE:
+        if allow_infeasible:
+            return MipOutcome(False, True, math.nan, math.nan, wall)
         raise SitingError(infeasible or f"{what}: the model is infeasible")
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         if time_limit_s is not None:
@@ -66,7 +77,7 @@ def solve(
     objective = solver.Objective()
     return MipOutcome(
         optimal=status == pywraplp.Solver.OPTIMAL,
-        has_solution=True,
+        infeasible=False,
         objective=objective.Value(),
         bound=objective.BestBound(),
         wall_time_s=wall,

@@ -128,7 +128,8 @@ def frlm(
     started = time.perf_counter()
     time_limit_s = check_time_limit(time_limit_s)
     nodes, trips, cover_sets = prepare(graph, od, range_km, p)
-    solver = _mip.new_solver()
+    # The models are tiny; SCIP's root restarts cost more than they save.
+    solver = _mip.new_solver(scip_params="presolving/maxrestarts = 0")
     x = {k: solver.BoolVar(f"x[{i}]") for i, k in enumerate(nodes)}
     card = solver.Constraint(p, p)
     for var in x.values():

@@ -171,7 +171,12 @@ def p_median(
     # from the root.
     in_incumbent = set(incumbent.tolist())
     solver.SetHint(y, [1.0 if j in in_incumbent else 0.0 for j in kept])
-    outcome = _mip.solve(solver, time_limit_s=remaining, what="p_median")
+    outcome = _mip.solve(solver, time_limit_s=remaining, what="p_median", allow_infeasible=True)
+    if outcome.infeasible:
+        # The fixings keep only solutions better than the incumbent; none
+        # exists, so the incumbent is optimal.
+        return median_result(arr, rows, cols, w, incumbent, method="exact", status="optimal",
+                             gap=0.0, bound=upper, started=started, info=info)
     info["solver_time_s"] = outcome.wall_time_s
     chosen = kept[[k for k, var in enumerate(y) if var.solution_value() > 0.5]]
     result = median_result(arr, rows, cols, w, chosen, method="exact", status="feasible",
@@ -179,7 +184,9 @@ def p_median(
     if result.objective > upper:
         result = median_result(arr, rows, cols, w, incumbent, method="exact", status="feasible",
                                gap=0.0, bound=None, started=started, info=info)
-    bound = max(constant + outcome.bound, red.lower_bound)
+    # The reduced model only holds solutions better than the incumbent, so
+    # its bound is global only up to the incumbent's value.
+    bound = min(max(constant + outcome.bound, red.lower_bound), upper)
     status = "optimal" if outcome.optimal else "feasible"
     gap = _mip.relative_gap(result.objective, bound, optimal=outcome.optimal)
     log.info("p_median p=%d: objective %.6g, %d of %d sites kept (%s)",

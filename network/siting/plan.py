@@ -164,9 +164,11 @@ def plan_phase(year: int, demand: pd.DataFrame, existing: pd.DataFrame, *, zone_
             cap.SetCoefficient(var, erlangs)
         cap.SetCoefficient(n, -params.peak_utilisation)
     for row in forced.itertuples(index=False):
+        # a forced site is a new station at that place (a service area, a corridor stop), whatever
+        # else already stands elsewhere in its zone
         n, y = site(row.family, int(row.zone_id))
         solver.Add(y == 1)
-        solver.Add(n >= max(0, int(row.min_units) - int(have.get((row.family, int(row.zone_id)), 0))))
+        solver.Add(n >= int(row.min_units))
     cost.SetMinimization()
     solver.SetTimeLimit(int(params.time_limit_s * 1000))
     solver.SetNumThreads(1)

@@ -1,0 +1,92 @@
+"""Classic facility-location models on plain data, solved with OR-Tools.
+
+Exact models (MIP, SCIP through ``ortools.linear_solver.pywraplp``)
+--------------------------------------------------------------------
+``frlm(graph, od, *, range_km, p, time_limit_s=None)``
+    Flow-refuelling location model (Kuby & Lim 2005) in the arc-cover /
+    path-cover form of Capar et al. (2013).  ``graph`` is a networkx graph
+    with edge attribute ``length`` (km), every node a candidate station;
+    ``od`` a DataFrame with ``origin, destination, flow`` and optional
+    ``path`` (list of nodes, used out and back; default: shortest path by
+    ``length``).  Maximises round-trip flow that can be refuelled with
+    exactly ``p`` stations, half tank at an origin without a station.
+``p_median(cost, *, p, weights=None, time_limit_s=None)``
+    Minimise weighted cost to the nearest of ``p`` open sites.  ``cost`` is
+    ``n_demand x n_sites`` (array or DataFrame; labels become ids).
+``max_covering(cost, *, p, radius, weights=None, time_limit_s=None)``
+    Maximise the weight within ``radius`` (``cost <= radius``) of ``p`` sites.
+``capacitated_facility_location(fixed_cost, capacity, demand, assign_cost, *,
+single_source=False, time_limit_s=None)``
+    Minimise fixed plus allocation cost; ``assign_cost[i][j]`` is the cost
+    of serving all of customer ``i``'s demand from site ``j``.
+
+Greedy heuristics (same arguments, same result type)
+----------------------------------------------------
+``greedy_frlm``, ``greedy_p_median`` (``improve=True`` adds vertex
+substitution), ``greedy_max_covering``, ``greedy_facility_location``
+(greedy drop).
+
+Validators (no solver; return the recomputed objective)
+-------------------------------------------------------
+``validate_frlm(graph, od, result, *, range_km, p=None)``,
+``validate_p_median(cost, result, *, p=None, weights=None)``,
+``validate_max_covering(cost, result, *, radius, p=None, weights=None)``,
+``validate_facility_location(fixed_cost, capacity, demand, assign_cost,
+result, *, single_source=False)``; plus ``frlm_coverage`` and
+``round_trip_feasible`` (the fuel simulation used by ``validate_frlm``).
+
+Results and errors
+------------------
+Every function returns a frozen :class:`SitingResult` with ``model``,
+``method``, ``objective``, ``sites`` (sorted ids), ``status``
+(``"optimal"``/``"feasible"``), ``gap`` (0.0 when proven optimal, ``nan``
+for heuristics), ``solve_time_s``, ``bound``, ``assignment``,
+``allocation``, ``loads``, ``covered`` and ``info``.  Bad input,
+infeasibility and failed validation raise :class:`SitingError` (a
+``ValueError``) with a one-line message naming the argument, e.g.
+``"capacity: total 9,000 < demand 10,000 (short by 1,000)"``.
+
+Runs are deterministic: SCIP runs single-threaded with default seeds and the
+heuristics break ties by input order.  Readers for the benchmark formats
+(OR-Library p-median and capacitated warehouse files, the 25-node FRLM
+network) live in :mod:`network.siting.instances`.
+"""
+
+from network.siting.errors import SitingError
+from network.siting.facility import capacitated_facility_location
+from network.siting.frlm import frlm
+from network.siting.greedy import (
+    greedy_facility_location,
+    greedy_frlm,
+    greedy_max_covering,
+    greedy_p_median,
+)
+from network.siting.median import max_covering, p_median
+from network.siting.result import SitingResult
+from network.siting.validate import (
+    frlm_coverage,
+    round_trip_feasible,
+    validate_facility_location,
+    validate_frlm,
+    validate_max_covering,
+    validate_p_median,
+)
+
+__all__ = [
+    "SitingError",
+    "SitingResult",
+    "capacitated_facility_location",
+    "frlm",
+    "frlm_coverage",
+    "greedy_facility_location",
+    "greedy_frlm",
+    "greedy_max_covering",
+    "greedy_p_median",
+    "max_covering",
+    "p_median",
+    "round_trip_feasible",
+    "validate_facility_location",
+    "validate_frlm",
+    "validate_max_covering",
+    "validate_p_median",
+]

@@ -1,0 +1,54 @@
+"""``fleetsim site`` end to end: the plan, its targets and its check by re-simulation."""
+from __future__ import annotations
+
+import pytest
+
+from fleetsim.cli import main
+from fleetsim.results import read_manifest, read_table
+
+
+@pytest.fixture(scope="module")
+def site_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site") / "plan"
+    assert main(["site", "shenzhen-2030", "--sample", "0.004", "--out", str(out)]) == 0
+    return out
+
+
+def test_plan_meets_the_station_targets(site_run):
+    targets = read_table(site_run, "targets").set_index("target_id")
+    for target in ("chargers_2025", "fast_chargers_2025", "highway_fast_coverage_2025", "integrated_stations_2025"):
+        assert targets.at[target, "modelled_value"] == targets.at[target, "modelled_value"]  # computed, not NaN
+    assert targets.at["highway_fast_coverage_2025", "modelled_value"] == 1.0
+    assert targets.at["integrated_stations_2025", "modelled_value"] >= 60
+    siting = read_table(site_run, "siting")
+    assert set(siting["year_built"]) == {2025, 2030}
+    assert (siting["capex_cny"] > 0).all()
+    manifest = read_manifest(site_run)
+    assert all(p["gap"] <= 0.01 for p in manifest["siting"]["phases"])
+
+
+def test_planned_sites_hold_the_service_level_in_simulation(site_run):
+    sessions = read_table(site_run, "sessions")
+    planned = sessions[sessions["station_id"].str.startswith("plan-")]
+    assert len(planned) > 0
+    late = planned.loc[planned["wait_min"] > 10.0, "weight"].sum() / planned["weight"].sum()
+    assert late <= 0.05
+
+
+def test_charging_points_are_counted_whole(site_run):
+    targets = read_table(site_run, "targets").set_index("target_id")
+    stations = read_table(site_run, "stations")
+    public_dc = stations[["dc_60kw", "dc_120kw", "dc_480kw"]].to_numpy().sum()
+    # fast chargers include the public DC piles standing in 2030 at least as far as 2025's count
+    assert targets.at["fast_chargers_2025", "modelled_value"] >= 2693
+    assert targets.at["chargers_2025", "modelled_value"] > targets.at["fast_chargers_2025", "modelled_value"]
+    assert public_dc > 2693
+
+
+def test_budget_too_small_is_a_clear_error(tmp_path, capsys):
+    scenario = tmp_path / "poor.yaml"
+    scenario.write_text("name: poor\nyear: 2025\nsimulation: {sample: 0.003}\nsiting: {budget_cny: 1000000}\n")
+    assert main(["site", str(scenario), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "budget_cny" in err and "short by CNY" in err
+    assert not (tmp_path / "out").exists()
