@@ -54,7 +54,8 @@ def _shell(state: DashboardState) -> html.Div:
 
 
 def _warm(state: DashboardState) -> None:
-    """Load the shipped outlines and facts and the first run's tables before the first request."""
+    """Load the shipped outlines and facts, the first run's tables and its Targets figures (the
+    page a visitor opens first) before the first request."""
     from .figures import plan_targets, reported_history
     from .figures_map import district_outlines, zone_centres, zone_shapes
 
@@ -63,7 +64,9 @@ def _warm(state: DashboardState) -> None:
             load()
         run_id = state.reader.default_run()
         if run_id:
-            for name in ("stock", "targets", "stations", "energy_by_year", "figures"):
+            sweeps = state.reader.sweeps()
+            targets.render(state, run_id, sweeps[0].sweep_id if sweeps else "")
+            for name in ("energy_by_year", "figures"):
                 state.reader.table(run_id, name)
     except Exception:  # any failure here shows again, with its message, when a page reads the run
         log.debug("warming the dashboard's caches failed", exc_info=True)

@@ -18,6 +18,7 @@ __all__ = [
     "TARGET_COLOUR",
     "HISTORY_COLOUR",
     "TEMPLATE",
+    "FONT",
     "figure",
     "empty_figure",
     "grid",
@@ -67,7 +68,8 @@ TARGET_COLOUR = "#d62728"
 HISTORY_COLOUR = "#111111"
 _PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
             "#ff9da7", "#9c755f", "#bab0ac")
-_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Helvetica Neue', Arial, sans-serif"
+#: the font stack of figures and tables: system fonts only, nothing fetched
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans CJK SC', Arial, sans-serif"
 _AXIS = {"gridcolor": "#e8edf3", "linecolor": "#b8c2cc", "zerolinecolor": "#d0d7de", "automargin": True}
 
 #: a small white template (the built-in ones weigh tens of kilobytes in every response)
@@ -131,7 +133,7 @@ def figure(data: list[dict], layout: dict | None = None, *, title: str | None = 
         "template": TEMPLATE,
         "height": height,
         "margin": {"l": 64, "r": 20, "t": top, "b": 48},
-        "font": {"family": _FONT, "size": 12},
+        "font": {"family": FONT, "size": 12},
         "legend": {"orientation": "h", "yref": "container", "yanchor": "top", "y": 1 - (title_px + 2) / height,
                    "xanchor": "left", "x": 0, "font": {"size": 11}, "tracegroupgap": 0},
         "hoverlabel": {"namelength": -1},

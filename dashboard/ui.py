@@ -2,25 +2,25 @@
 from __future__ import annotations
 
 import logging
+from html import escape
 
 from dash import dcc, html
 
 from fleetsim.errors import ResultsError
 
 from .reader import ResultsReader
+from .style import FONT as _FONT
 from .style import empty_figure
 
-__all__ = ["DATA_ERRORS", "table_style", "simple_table", "page_header", "run_options", "run_picker", "error_box", "error_text", "graph",
-           "pick_run", "no_data"]
+__all__ = ["DATA_ERRORS", "table_style", "simple_table", "html_table", "page_header", "run_options", "run_picker", "error_box",
+           "error_text", "graph", "pick_run", "no_data"]
 
 log = logging.getLogger(__name__)
 
 #: what a broken or incomplete results folder raises while a page reads or draws it
 DATA_ERRORS = (ResultsError, KeyError, ValueError, IndexError, TypeError)
 
-
-_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans CJK SC', Arial, sans-serif"
-
+_GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": "hover"}
 
 
 def table_style(*, cell: dict | None = None, header: dict | None = None) -> dict:
@@ -35,16 +35,29 @@ def table_style(*, cell: dict | None = None, header: dict | None = None) -> dict
 
 
 def simple_table(rows: list[dict], columns: tuple[tuple[str, str], ...], *, numeric=(), status: str | None = None
-                 ) -> html.Table:
-    """A plain HTML table of ``rows`` (``columns``: header, key). Light to draw: pages whose
-    tables need no filtering use it instead of a DataTable, whose scripts slow the first page.
-    A ``status`` column's value becomes the row's class (``status-met``, ``status-not-met``...)."""
-    head = html.Thead(html.Tr([html.Th(name, className="num" if key in numeric else None) for name, key in columns]))
-    body = html.Tbody([
-        html.Tr([html.Td(row.get(key, ""), className="num" if key in numeric else None) for _, key in columns],
-                className=f"status-{str(row.get(status, '')).replace(' ', '-')}" if status else None)
-        for row in rows])
-    return html.Table([head, body], className="simple-table")
+                 ) -> str:
+    """``rows`` as the HTML of a plain table (``columns``: header, key), for :func:`html_table`.
+
+    A ``status`` column's value becomes the row's class (``status-met``, ``status-not-met``...).
+    Every value is escaped.
+    """
+    def cell(tag: str, key: str, text) -> str:
+        css = ' class="num"' if key in numeric else ""
+        return f"<{tag}{css}>{escape(str(text))}</{tag}>"
+
+    head = "".join(cell("th", key, name) for name, key in columns)
+    body = []
+    for row in rows:
+        css = f' class="status-{escape(str(row.get(status, "")).replace(" ", "-"))}"' if status else ""
+        body.append(f"<tr{css}>" + "".join(cell("td", key, row.get(key, "")) for _, key in columns) + "</tr>")
+    return f'<table class="simple-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def html_table(component_id: str, table_html: str) -> dcc.Markdown:
+    """A table drawn from :func:`simple_table`'s HTML. One component for the whole table: a
+    switch of run redraws it at once, where a Dash component per cell took a fifth of a second,
+    and it needs none of the DataTable's scripts (pages whose tables need no filtering use it)."""
+    return dcc.Markdown(table_html, id=component_id, dangerously_allow_html=True, className="table-wrap")
 
 
 def page_header(title: str, intro: str) -> html.Div:
@@ -96,5 +109,5 @@ def no_data(message: str, run: str | None = None):
 def graph(component_id: str, figure: dict | None = None, *, height: int = 340) -> dcc.Graph:
     """A graph showing ``figure`` (pages draw their first figures in the layout itself, so that
     opening a page costs no second request and no placeholder drawing)."""
-    return dcc.Graph(id=component_id, config={"displaylogo": False, "displayModeBar": "hover"}, style={"minHeight": f"{height}px"},
-                     className="graph", figure=figure if figure is not None else empty_figure("loading…", height=height))
+    return dcc.Graph(id=component_id, config=_GRAPH_CONFIG, style={"minHeight": f"{height}px"}, className="graph",
+                     figure=figure if figure is not None else empty_figure("loading…", height=height))

@@ -140,7 +140,8 @@ def run_sweep(spec: SweepSpec, *, out_dir: str | Path, workers: int | None = Non
     Raises
     ------
     SweepError
-        Bad ``workers``/``scheduler``, or the scheduler cannot be reached.
+        Bad ``workers``/``scheduler``, the scheduler cannot be reached, or its workers lack this
+        version of the package or cannot see ``out_dir``.
     """
     if workers is not None and scheduler is not None:
         raise SweepError("give --workers (local cluster) or --scheduler (existing cluster), not both")
@@ -297,8 +298,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--scheduler", metavar="tcp://HOST:8786",
                        help="address of a running Dask scheduler to use instead of a local cluster; "
                        "--out must then be a folder every worker sees at the same path")
-    parser.add_argument("--out", help="sweep folder (default: results/sweep-<name>); runs already "
-                        "complete in it are kept")
+    parser.add_argument("--out", metavar="DIR", help="sweep folder (default: results/sweep-<name>); "
+                        "runs already complete in it are kept")
     parser.set_defaults(func=command)
 
 
@@ -308,8 +309,20 @@ def command(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / f"sweep-{spec.name}"
     print(f"sweep {spec.name}: {len(spec.points)} point(s) x {len(spec.seeds)} seed(s) = "
           f"{len(spec.runs)} runs -> {out}", flush=True)
-    result = run_sweep(spec, out_dir=out, workers=args.workers, scheduler=args.scheduler,
-                       progress=sys.stderr.isatty())
+    # the in-process scheduler logs every worker start and stop at INFO; that is noise on a
+    # terminal unless the user asked for INFO logs (fleetsim -v). Importing distributed sets its
+    # loggers up, so it comes first or it would undo the change.
+    import distributed  # noqa: F401
+
+    dask_log = logging.getLogger("distributed")
+    level = dask_log.level
+    if not logging.getLogger().isEnabledFor(logging.INFO):
+        dask_log.setLevel(logging.WARNING)
+    try:
+        result = run_sweep(spec, out_dir=out, workers=args.workers, scheduler=args.scheduler,
+                           progress=sys.stderr.isatty())
+    finally:
+        dask_log.setLevel(level)
     print(f"{result.n_ran} ran, {result.n_resumed} already complete, {result.n_failed} failed")
     for record in [r for r in result.records if not r.ok][:10]:
         print(f"  {record.run_id} failed: {record.error}")

@@ -129,6 +129,10 @@ def test_launch_a_run_from_the_run_page_and_open_it(session):
     _shoot(driver, "run")
 
     new_run = str((runs_root / "browser-run").resolve())
+    row = driver.find_element(By.XPATH, "//*[@id='run-list']//tr[.//td[@data-dash-column='run'][.='browser-run']]")
+    row.find_element(By.LINK_TEXT, "Day").click()  # the run list links each run's pages
+    wait_for(lambda: graphs_drawn(driver, run=new_run), timeout=60, message="the Day page of the new run")
+
     driver.get(url + "/")
     wait_for(lambda: graphs_drawn(driver), timeout=60)
     open_dropdown_option(driver, "targets-run-select", new_run)

@@ -208,3 +208,19 @@ def test_launch_runs_a_scenario_and_lists_it(state, tmp_path):
     assert percents == sorted(percents) and percents[-1] == 100
     message, css, _ = run.launch(state, lambda *a: None, "shenzhen-2025", "bad name!", 2025, None, 0.002, 5)
     assert css.endswith("invalid") and "Not launched" in message and "name" in message
+
+
+def test_shipped_plotly_bundle_matches_plotlys_major_version():
+    """dashboard/assets/plotly-basic.min.js (plotly.js basic bundle: scatter and bar, a quarter of
+    the full bundle's size) replaces the full bundle that Dash would load; it must speak the same
+    figure format as the plotly package. Refresh it with
+    ``npm pack plotly.js-basic-dist-min@<version of plotly/package_data/plotly.min.js>``."""
+    import re
+    from pathlib import Path
+
+    import plotly
+
+    shipped = (Path(__file__).resolve().parents[1] / "dashboard" / "assets" / "plotly-basic.min.js").read_text()[:300]
+    full = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text()[:300]
+    version = re.compile(r"plotly\.js.*? v(\d+)\.(\d+)\.(\d+)")
+    assert version.search(shipped).group(1) == version.search(full).group(1), (shipped, full)

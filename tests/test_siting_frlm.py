@@ -133,9 +133,15 @@ def test_midpoint_station_needs_half_range_to_each_end():
 
 def test_default_paths_are_shortest_paths(network25):
     graph, od = network25
-    unique = od[od["path"].map(len) > 0].drop(columns="path")
-    result = frlm(graph, unique, range_km=12, p=2)
-    assert validate_frlm(graph, unique, result, range_km=12, p=2) == pytest.approx(result.objective)
+    no_paths = od.drop(columns="path")
+    result = frlm(graph, no_paths, range_km=12, p=2)
+    assert validate_frlm(graph, no_paths, result, range_km=12, p=2) == pytest.approx(result.objective)
+    # Where the shortest path is unique it is the listed path, so coverage agrees.
+    unique = od["n_shortest_paths"] == 1
+    given_paths = frlm_coverage(graph, od, result.sites, range_km=12)
+    default_paths = frlm_coverage(graph, no_paths, result.sites, range_km=12)
+    assert unique.sum() > 200
+    assert (given_paths[unique] == default_paths[unique]).all()
 
 
 def test_validator_rejects_wrong_objective_and_coverage(network25):

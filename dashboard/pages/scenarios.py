@@ -6,7 +6,8 @@ from dash import Input, Output, html
 from ..figures import load_curves_figure, nev_paths_figure
 from ..state import DashboardState, current_state
 from ..tables import figures_comparison
-from ..ui import DATA_ERRORS, error_box, error_text, graph, no_data, page_header, run_picker, simple_table
+from ..ui import (DATA_ERRORS, error_box, error_text, graph, no_data, html_table,
+                  page_header, run_picker, simple_table)
 
 __all__ = ["PATH", "NAME", "GRAPHS", "layout", "render", "register_callbacks"]
 
@@ -30,7 +31,7 @@ def layout(selected_run: str | None = None, **_query) -> html.Div:
         html.P(hint, id="scenarios-hint", className="hint-box"),
         html.Div([graph("scenarios-nev-graph", nev), graph("scenarios-load-graph", load)], className="grid-2"),
         html.H3("Headline figures"),
-        html.Div(_table(columns, rows), id="scenarios-table", className="table-wrap"),
+        html_table("scenarios-table", _table(columns, rows)),
     ], className="page")
 
 

@@ -13,7 +13,8 @@ from ..figures import (
 )
 from ..state import DashboardState, current_state
 from ..tables import targets_table
-from ..ui import DATA_ERRORS, error_box, error_text, graph, no_data, page_header, pick_run, run_picker, simple_table
+from ..ui import (DATA_ERRORS, error_box, error_text, graph, no_data, html_table,
+                  page_header, pick_run, run_picker, simple_table)
 
 __all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "layout", "render", "render_bands", "band_choices", "register_callbacks"]
 
@@ -60,8 +61,7 @@ def layout(selected_run: str | None = None, run: str | None = None, **_query) ->
             graph("targets-bands-graph", render_bands(state, sweep, band_figure)),
         ]),
         html.H3("Every target of the plan"),
-        html.Div(simple_table(rows, TABLE_COLUMNS, numeric=_NUMERIC, status="status"), id="targets-table",
-                 className="table-wrap"),
+        html_table("targets-table", simple_table(rows, TABLE_COLUMNS, numeric=_NUMERIC, status="status")),
     ], className="page")
 
 

@@ -35,6 +35,13 @@ Validators (no solver; return the recomputed objective)
 result, *, single_source=False)``; plus ``frlm_coverage`` and
 ``round_trip_feasible`` (the fuel simulation used by ``validate_frlm``).
 
+The Shenzhen plan
+-----------------
+``plan_phase(year, demand, existing, *, zone_ids, time_min, params, forced=None, spent_cny=0.0)``
+    One phase year's plan for every station family under a shared budget and grid headroom,
+    sized by Erlang C (:mod:`network.siting.plan`); ``validate_plan`` checks it without the
+    solver; :class:`SitingParams` holds its inputs (``data/params/siting.csv``).
+
 Results and errors
 ------------------
 Every function returns a frozen :class:`SitingResult` with ``model``,
@@ -62,6 +69,8 @@ from network.siting.greedy import (
     greedy_p_median,
 )
 from network.siting.median import max_covering, p_median
+from network.siting.params import ServiceArea, SitingParams
+from network.siting.plan import PhasePlan, plan_phase, validate_plan
 from network.siting.result import SitingResult
 from network.siting.validate import (
     frlm_coverage,
@@ -75,6 +84,11 @@ from network.siting.validate import (
 __all__ = [
     "SitingError",
     "SitingResult",
+    "SitingParams",
+    "ServiceArea",
+    "PhasePlan",
+    "plan_phase",
+    "validate_plan",
     "capacitated_facility_location",
     "frlm",
     "frlm_coverage",

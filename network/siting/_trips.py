@@ -97,11 +97,15 @@ def build_trips(graph: nx.Graph, od: pd.DataFrame) -> list[Trip]:
         if origin == destination:
             raise SitingError(f"od: row {label!r} has origin == destination ({origin!r})")
         path = od["path"].iat[pos] if has_path else None
+        if isinstance(path, np.ndarray):
+            path = path.tolist()
         if path is None or (not isinstance(path, Sequence) and pd.isna(path)):
             try:
                 path = nx.shortest_path(graph, origin, destination, weight="length")
             except nx.NetworkXNoPath:
                 raise SitingError(f"od: no path from {origin!r} to {destination!r} in graph") from None
+        if isinstance(path, str) or not isinstance(path, Sequence):
+            raise SitingError(f"od: row {label!r} path must be a list of nodes, got {type(path).__name__}")
         path = list(path)
         if len(path) < 2 or path[0] != origin or path[-1] != destination:
             raise SitingError(f"od: row {label!r} path must run from {origin!r} to {destination!r}")

@@ -176,7 +176,7 @@ def capacitated_facility_location(
     outcome = _mip.solve(solver, time_limit_s=time_limit_s, what="cfl", infeasible=infeasible)
     open_cols = np.array([j for j in range(m) if y[j].solution_value() > 0.5], dtype=int)
     alloc = np.array([[x[i][j].solution_value() for j in range(m)] for i in range(n)])
-    alloc[:, [j for j in range(m) if j not in set(open_cols.tolist())]] = 0.0
+    alloc[:, np.setdiff1d(np.arange(m), open_cols)] = 0.0
     alloc = np.clip(alloc, 0.0, 1.0)
     alloc[alloc < _FRACTION_EPS] = 0.0
     if single_source:

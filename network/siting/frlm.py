@@ -67,7 +67,8 @@ def frlm_result(
         t for t, sets in zip(trips, cover_sets)
         if sets is not None and all(stations & s for s in sets)
     ]
-    loads = {k: 0.0 for k in stations}
+    sites = sort_ids(list(stations))
+    loads = {k: 0.0 for k in sites}
     for t in covered:
         for k in t.path_nodes & stations:
             loads[k] += t.flow
@@ -75,7 +76,7 @@ def frlm_result(
         model="frlm",
         method=method,
         objective=float(sum(t.flow for t in covered)),
-        sites=sort_ids(list(stations)),
+        sites=sites,
         status=status,
         gap=gap,
         solve_time_s=time.perf_counter() - started,

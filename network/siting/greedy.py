@@ -64,7 +64,7 @@ def greedy_p_median(cost: Any, *, p: int, weights: Any = None, improve: bool = F
         chosen = interchange(weighted, chosen)
     info = {"heuristic": "greedy add" + (" + interchange" if improve else "")}
     return median_result(arr, rows, cols, w, chosen, method="greedy", status="feasible",
-                                gap=_NAN, bound=None, started=started, info=info)
+                         gap=_NAN, bound=None, started=started, info=info)
 
 
 def greedy_max_covering(cost: Any, *, p: int, radius: float, weights: Any = None) -> SitingResult:
@@ -84,7 +84,7 @@ def greedy_max_covering(cost: Any, *, p: int, radius: float, weights: Any = None
     radius = check_scalar("radius", radius)
     chosen = covering_greedy_columns(arr <= radius, w, p)
     return covering_result(arr, rows, cols, w, chosen, radius, method="greedy", status="feasible",
-                                  bound=None, started=started, info={"heuristic": "greedy add"})
+                           bound=None, started=started, info={"heuristic": "greedy add"})
 
 
 def greedy_frlm(graph: nx.Graph, od: pd.DataFrame, *, range_km: float, p: int) -> SitingResult:
@@ -106,29 +106,38 @@ def greedy_frlm(graph: nx.Graph, od: pd.DataFrame, *, range_km: float, p: int) -
     """
     started = time.perf_counter()
     nodes, trips, cover_sets = frlm_prepare(graph, od, range_km, p)
-    # open_sets[q] holds the cover sets of trip q not yet hit by a station.
-    open_sets = [list(s) if s is not None else None for s in cover_sets]
+    # incidence[k] lists (trip, set) pairs whose cover set contains node k,
+    # so each candidate is scored only on the trips it can help.
+    incidence: dict = {k: [] for k in nodes}
+    for q, sets in enumerate(cover_sets):
+        for s_idx, members in enumerate(sets or ()):
+            for k in members:
+                incidence[k].append((q, s_idx))
+    hit = [[False] * len(sets or ()) for sets in cover_sets]
+    unhit = [len(sets) if sets else -1 for sets in cover_sets]
     chosen: set = set()
     for _ in range(p):
         best_key, best_node = None, None
         for rank, k in enumerate(nodes):
             if k in chosen:
                 continue
-            gain, progress = 0.0, 0.0
-            for trip, sets, full in zip(trips, open_sets, cover_sets):
-                if not sets:
-                    continue
-                hits = sum(1 for s in sets if k in s)
-                if hits == len(sets):
-                    gain += trip.flow
-                progress += trip.flow * hits / len(full)
+            hits_by_trip: dict[int, int] = {}
+            for q, s_idx in incidence[k]:
+                if not hit[q][s_idx]:
+                    hits_by_trip[q] = hits_by_trip.get(q, 0) + 1
+            gain = sum(trips[q].flow for q, h in hits_by_trip.items() if h == unhit[q])
+            progress = sum(trips[q].flow * h / len(cover_sets[q]) for q, h in hits_by_trip.items())
             key = (gain, progress, -rank)
             if best_key is None or key > best_key:
                 best_key, best_node = key, k
         chosen.add(best_node)
-        open_sets = [None if s is None else [x for x in s if best_node not in x] for s in open_sets]
+        for q, s_idx in incidence[best_node]:
+            if not hit[q][s_idx]:
+                hit[q][s_idx] = True
+                unhit[q] -= 1
+    info = {"heuristic": "greedy add", "range_km": float(range_km)}
     return frlm_result(trips, cover_sets, chosen, method="greedy", status="feasible", gap=_NAN,
-                            bound=None, started=started, info={"heuristic": "greedy add", "range_km": range_km})
+                       bound=None, started=started, info=info)
 
 
 def greedy_facility_location(
@@ -173,6 +182,8 @@ def greedy_facility_location(
         return float(data.fixed_cost[cols].sum() + (data.assign_cost * alloc).sum()), alloc
 
     open_cols = np.flatnonzero(data.capacity > 0)
+    if open_cols.size == 0:  # all demand is zero, so any site can serve it
+        open_cols = np.arange(data.capacity.size)
     cost, alloc = evaluate(open_cols)
     if alloc is None:
         raise SitingError("single_source: the greedy allocation could not place every customer "
@@ -189,6 +200,6 @@ def greedy_facility_location(
         if best[1] is None:
             break
         cost, open_cols, alloc = best
+    info = {"heuristic": "greedy drop", "single_source": bool(single_source)}
     return cfl_result(data, open_cols, alloc, method="greedy", status="feasible", gap=_NAN,
-                               bound=None, started=started,
-                               info={"heuristic": "greedy drop", "single_source": bool(single_source)})
+                      bound=None, started=started, info=info)

@@ -162,9 +162,10 @@ def read_frlm25(directory: str | Path) -> tuple[nx.Graph, pd.DataFrame]:
     graph : networkx.Graph
         Nodes are ints with ``weight``, ``x``, ``y``; edges carry ``length``.
     od : pandas.DataFrame
-        Columns ``origin, destination, flow, flow_int, sp_length, path`` where
-        ``flow`` is the gravity flow (exponent 1.5) and ``path`` is the
-        lexicographically smallest shortest path as a list of nodes.
+        Columns ``origin, destination, flow, flow_int, sp_length,
+        n_shortest_paths, path`` where ``flow`` is the gravity flow (exponent
+        1.5) and ``path`` is the lexicographically smallest shortest path as
+        a list of nodes.
     """
     directory = Path(directory)
     nodes = pd.read_csv(directory / "nodes_25.csv")
@@ -182,6 +183,7 @@ def read_frlm25(directory: str | Path) -> tuple[nx.Graph, pd.DataFrame]:
             "flow": flows["flow_gravity_1p5"].astype(float),
             "flow_int": flows["flow_gravity_1p5_int"].astype(int),
             "sp_length": flows["sp_length"].astype(float),
+            "n_shortest_paths": flows["n_shortest_paths"].astype(int),
             "path": [[int(v) for v in s.split("-")] for s in flows["path_lexmin"]],
         }
     )

@@ -31,6 +31,7 @@ from network.siting import _mip
 from network.siting._inputs import as_matrix, as_vector, check_count, check_scalar, check_time_limit, sort_ids
 from network.siting._lagrange import reduce_sites
 from network.siting._heuristics import interchange, median_greedy_columns
+from network.siting.errors import SitingError
 from network.siting.result import SitingResult
 
 __all__ = ["max_covering", "p_median"]
@@ -171,7 +172,15 @@ def p_median(
     # from the root.
     in_incumbent = set(incumbent.tolist())
     solver.SetHint(y, [1.0 if j in in_incumbent else 0.0 for j in kept])
-    outcome = _mip.solve(solver, time_limit_s=remaining, what="p_median", allow_infeasible=True)
+    try:
+        outcome = _mip.solve(solver, time_limit_s=remaining, what="p_median", allow_infeasible=True)
+    except SitingError:
+        if time_limit_s is None:
+            raise
+        # Out of time before SCIP found anything: the incumbent stands.
+        gap = _mip.relative_gap(upper, red.lower_bound, optimal=False)
+        return median_result(arr, rows, cols, w, incumbent, method="exact", status="feasible",
+                             gap=gap, bound=red.lower_bound, started=started, info=info)
     if outcome.infeasible:
         # The fixings keep only solutions better than the incumbent; none
         # exists, so the incumbent is optimal.

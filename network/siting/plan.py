@@ -201,7 +201,7 @@ def plan_phase(year: int, demand: pd.DataFrame, existing: pd.DataFrame, *, zone_
     units = pd.DataFrame(rows, columns=["family", "zone_id", "new_units", "existing_units", "arrivals_per_day",
                                         "peak_erlangs", "service_min"])
     units, sizing_notes = _size_by_erlang_c(units, params)
-    unserved_total = sum(u.solution_value() * a for u, a in unserved)
+    unserved_total = max(0.0, sum(u.solution_value() * a for u, a in unserved))
     plan = PhasePlan(year, units, "optimal" if gap == 0.0 else "feasible", gap, objective, 0.0, unserved_total,
                      time.perf_counter() - start, notes=sizing_notes)
     _add_integrated(plan, params)

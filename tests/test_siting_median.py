@@ -1,0 +1,197 @@
+"""Tests for p-median and maximal covering."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from network.siting import (
+    SitingError,
+    greedy_max_covering,
+    greedy_p_median,
+    max_covering,
+    p_median,
+    validate_max_covering,
+    validate_p_median,
+)
+from network.siting.instances import read_pmed, read_pmed_optima
+
+ORLIB = Path(__file__).parent / "instances" / "orlib"
+
+
+@pytest.fixture(scope="module")
+def optima() -> dict[str, float]:
+    return read_pmed_optima(ORLIB / "pmedopt.txt")
+
+
+@pytest.mark.parametrize("name", ["pmed1", "pmed2", "pmed3", "pmed4", "pmed5", "pmed7", "pmed8", "pmed9", "pmed10", "pmed13"])
+def test_pmed_reaches_published_optimum(name, optima):
+    inst = read_pmed(ORLIB / f"{name}.txt")
+    result = p_median(inst.cost, p=inst.p)
+    assert result.status == "optimal" and result.gap == 0.0
+    assert result.objective == optima[name]
+    assert len(result.sites) == inst.p
+    assert validate_p_median(inst.cost, result, p=inst.p) == optima[name]
+    greedy = greedy_p_median(inst.cost, p=inst.p)
+    improved = greedy_p_median(inst.cost, p=inst.p, improve=True)
+    for heuristic in (greedy, improved):
+        assert validate_p_median(inst.cost, heuristic, p=inst.p) == heuristic.objective
+    assert optima[name] <= improved.objective <= greedy.objective
+
+
+def test_time_limit_returns_a_valid_feasible_solution():
+    inst = read_pmed(ORLIB / "pmed6.txt")
+    result = p_median(inst.cost, p=inst.p, time_limit_s=0.2)
+    assert result.status in {"feasible", "optimal"}
+    assert validate_p_median(inst.cost, result, p=inst.p) == result.objective
+    assert result.bound <= result.objective + 1e-9
+    if result.status == "feasible":
+        assert result.gap == pytest.approx((result.objective - result.bound) / result.objective)
+
+
+def test_read_pmed_last_duplicate_edge_counts(tmp_path):
+    path = tmp_path / "tiny.txt"
+    path.write_text(" 3 3 1\n 1 2 5\n 2 3 1\n 2 1 2\n")
+    inst = read_pmed(path)
+    assert inst.p == 1
+    assert inst.cost.tolist() == [[0, 2, 3], [2, 0, 1], [3, 1, 0]]
+
+
+def _brute_median(cost, w, p):
+    return min(float(w @ cost[:, list(s)].min(axis=1)) for s in itertools.combinations(range(cost.shape[1]), p))
+
+
+def _brute_cover(cost, w, p, radius):
+    return max(float(w[(cost[:, list(s)] <= radius).any(axis=1)].sum())
+               for s in itertools.combinations(range(cost.shape[1]), p))
+
+
+@pytest.fixture(scope="module")
+def small_cost() -> np.ndarray:
+    return read_pmed(ORLIB / "pmed1.txt").cost[:40, :12]
+
+
+@pytest.mark.parametrize(("p", "radius"), [(1, 30), (2, 25), (3, 40), (4, 35), (5, 20)])
+def test_max_covering_matches_brute_force(small_cost, p, radius):
+    w = np.arange(1, small_cost.shape[0] + 1, dtype=float)
+    result = max_covering(small_cost, p=p, radius=radius, weights=w)
+    assert result.status == "optimal"
+    best = _brute_cover(small_cost, w, p, radius)
+    assert 0 < best < w.sum()
+    assert result.objective == pytest.approx(best)
+    assert validate_max_covering(small_cost, result, p=p, radius=radius, weights=w) == pytest.approx(best)
+    greedy = greedy_max_covering(small_cost, p=p, radius=radius, weights=w)
+    assert validate_max_covering(small_cost, greedy, p=p, radius=radius, weights=w) <= best + 1e-9
+
+
+def test_dataframe_labels_and_series_weights(small_cost):
+    demand_ids = [f"zone{i:02d}" for i in range(small_cost.shape[0])]
+    site_ids = [f"site{j:02d}" for j in range(small_cost.shape[1])]
+    frame = pd.DataFrame(small_cost, index=demand_ids, columns=site_ids)
+    weights = pd.Series(np.linspace(1, 2, len(demand_ids)), index=demand_ids[::-1])
+    result = p_median(frame, p=3, weights=weights)
+    aligned = weights.reindex(demand_ids).to_numpy()
+    assert result.objective == pytest.approx(_brute_median(small_cost, aligned, 3))
+    assert list(result.sites) == sorted(result.sites) and set(result.sites) <= set(site_ids)
+    assert set(result.assignment) == set(demand_ids)
+    assert set(result.assignment.values()) <= set(result.sites)
+    assert sum(result.loads.values()) == pytest.approx(aligned.sum())
+    cover = max_covering(frame, p=2, radius=30, weights=weights)
+    assert set(cover.covered) <= set(demand_ids)
+    assert cover.objective == pytest.approx(weights[list(cover.covered)].sum())
+
+
+def test_validators_reject_wrong_results(small_cost):
+    result = p_median(small_cost, p=3)
+    with pytest.raises(SitingError, match="differs"):
+        validate_p_median(small_cost, replace(result, objective=result.objective - 1))
+    with pytest.raises(SitingError, match="p=4"):
+        validate_p_median(small_cost, result, p=4)
+    with pytest.raises(SitingError, match="duplicates"):
+        validate_p_median(small_cost, replace(result, sites=(0, 0, 1)))
+    cover = max_covering(small_cost, p=2, radius=30)
+    with pytest.raises(SitingError, match="differs|covered"):
+        validate_max_covering(small_cost, replace(cover, objective=cover.objective + 1, covered=()), radius=30)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda c: p_median(-c, p=2), "cost"),
+        (lambda c: p_median(c, p=13), "p"),
+        (lambda c: p_median(c, p=0), "p"),
+        (lambda c: p_median(c, p=2.0), "p"),
+        (lambda c: p_median(c[0], p=1), "cost"),
+        (lambda c: p_median(np.where(c > 50, np.nan, c), p=2), "cost"),
+        (lambda c: p_median(c, p=2, weights=np.ones(3)), "weights"),
+        (lambda c: p_median(c, p=2, weights=-np.ones(40)), "weights"),
+        (lambda c: max_covering(c, p=2, radius=-1), "radius"),
+        (lambda c: max_covering(c, p=20, radius=10), "p"),
+        (lambda c: greedy_p_median(c, p=13), "p"),
+        (lambda c: greedy_max_covering(c, p=1, radius=float("nan")), "radius"),
+        (lambda c: p_median(c, p=2, time_limit_s=0), "time_limit_s"),
+    ],
+)
+def test_bad_inputs_name_the_argument(small_cost, call, name):
+    with pytest.raises(SitingError, match=rf"^{name}: "):
+        call(small_cost)
+
+
+@st.composite
+def instances(draw):
+    n = draw(st.integers(1, 9))
+    m = draw(st.integers(1, 6))
+    integer = draw(st.booleans())
+    values = st.integers(0, 30) if integer else st.floats(0, 30, allow_nan=False, width=32)
+    cost = np.array(draw(st.lists(values, min_size=n * m, max_size=n * m)), dtype=float).reshape(n, m)
+    w = np.array(draw(st.lists(st.integers(0, 5), min_size=n, max_size=n)), dtype=float)
+    return cost, w, draw(st.integers(1, m)), draw(st.integers(0, 30))
+
+
+@settings(max_examples=40, deadline=None)
+@given(instances())
+def test_property_p_median(case):
+    cost, w, p, _ = case
+    exact = p_median(cost, p=p, weights=w)
+    greedy = greedy_p_median(cost, p=p, weights=w)
+    assert exact.status == "optimal"
+    assert exact.objective == pytest.approx(_brute_median(cost, w, p), abs=1e-6)
+    assert validate_p_median(cost, exact, p=p, weights=w) == pytest.approx(exact.objective)
+    assert validate_p_median(cost, greedy, p=p, weights=w) == pytest.approx(greedy.objective)
+    assert greedy.objective >= exact.objective - 1e-6
+
+
+@settings(max_examples=40, deadline=None)
+@given(instances())
+def test_property_max_covering(case):
+    cost, w, p, radius = case
+    exact = max_covering(cost, p=p, radius=radius, weights=w)
+    greedy = greedy_max_covering(cost, p=p, radius=radius, weights=w)
+    assert exact.objective == pytest.approx(_brute_cover(cost, w, p, radius))
+    assert validate_max_covering(cost, exact, p=p, radius=radius, weights=w) == pytest.approx(exact.objective)
+    assert validate_max_covering(cost, greedy, p=p, radius=radius, weights=w) == pytest.approx(greedy.objective)
+    assert greedy.objective <= exact.objective + 1e-9
+
+
+@settings(max_examples=30, deadline=None)
+@given(instances(), st.sampled_from(["neg", "p", "shape"]))
+def test_property_bad_inputs(case, kind):
+    cost, w, p, _ = case
+    if kind == "neg":
+        bad = cost.copy()
+        bad[0, 0] = -1.0
+        with pytest.raises(SitingError, match="^cost: .*negative"):
+            p_median(bad, p=p)
+    elif kind == "p":
+        with pytest.raises(SitingError, match="^p: .*exceeds"):
+            p_median(cost, p=cost.shape[1] + 1)
+    else:
+        with pytest.raises(SitingError, match="^weights: "):
+            p_median(cost, p=p, weights=np.ones(cost.shape[0] + 1))
