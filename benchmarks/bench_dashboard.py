@@ -4,16 +4,17 @@ Makes two runs at sample 0.01 (shenzhen-2025 and shenzhen-2030) unless ``--runs`
 existing results folders, serves the dashboard over them on 127.0.0.1 and drives headless
 Chromium:
 
-* first page: a browser that has not seen the dashboard opens ``/`` (the Targets page); timed from
-  the request to the first frame in which every graph is drawn with data;
+* first page: a new browser opens ``/`` (the Targets page) of a newly started dashboard; timed
+  from the request until every graph is drawn with data; repeated ``--trials`` times;
 * scenario switch: on the Targets, Fleet and Day pages, the other run is picked in the run
   dropdown; timed inside the page from the click on the option to the first frame in which every
-  graph shows the new run. The first switch to a run reads its tables from disk; later ones come
+  graph shows the new run. The first switch on a page builds that run's figures; later ones come
   from the reader's cache.
 
-Budgets: first page ≤ 2 s, scenario switch ≤ 500 ms. Exits 1 when a budget is missed.
+Budgets, on the medians: first page ≤ 2 s, scenario switch ≤ 500 ms; exits 1 when one is missed.
+The machine's load average is printed too: other work slows the browser as much as the dashboard.
 
-Usage: ``python benchmarks/bench_dashboard.py [--runs DIR DIR] [--repeat N]``
+Usage: ``python benchmarks/bench_dashboard.py [--runs DIR DIR] [--repeat N] [--trials N]``
 """
 from __future__ import annotations
 
@@ -47,10 +48,27 @@ def make_runs(root: Path) -> list[Path]:
     return paths
 
 
+def first_page(create_app, runs: list[Path], tmp: Path, run_id: str) -> float:
+    """Seconds from opening ``/`` to every graph drawn, for a new server and a new browser."""
+    from dashboard.testing import chromium, graphs_drawn, running_app, wait_for
+
+    app = create_app(runs, runs_root=tmp / "new-runs", cache_dir=tmp / "cache")
+    with running_app(app) as url, chromium() as driver:
+        # a page with text first, so that the browser's own start-up (fonts, GPU process) is not
+        # counted as the dashboard's
+        driver.get("data:text/html,<p>warm-up 深圳</p>")
+        start = time.perf_counter()
+        driver.get(url + "/")
+        wait_for(lambda: graphs_drawn(driver, run=run_id), timeout=60, interval=0.01, message="the first page")
+        return time.perf_counter() - start
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", nargs=2, type=Path, help="two existing results folders")
     parser.add_argument("--repeat", type=int, default=3, help="switches back and forth per page (default 3)")
+    parser.add_argument("--trials", type=int, default=3, help="first-page loads, each with a new server and "
+                        "browser (default 3)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -68,37 +86,26 @@ def main(argv: list[str] | None = None) -> int:
         first_run, other_run = (str(p) for p in runs)
         # other work on the machine slows the browser as much as the dashboard: say how busy it was
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
-        start = time.perf_counter()
+        firsts = [first_page(create_app, runs, tmp / f"trial{i}", first_run) for i in range(args.trials)]
+        print(f"first page (Targets) rendered: median {statistics.median(firsts):.2f} s of "
+              f"{', '.join(f'{t:.2f}' for t in firsts)} s (budget {FIRST_PAGE_BUDGET_S:.1f} s)")
         app = create_app(runs, runs_root=tmp / "new-runs", cache_dir=tmp / "cache")
-        print(f"create_app: {time.perf_counter() - start:.2f} s")
+        medians = []
         with running_app(app) as url, chromium() as driver:
-            # a page with text first, so that the browser's own start-up (fonts, GPU process) is
-            # not counted as the dashboard's
-            driver.get("data:text/html,<p>warm-up 深圳</p>")
-            start = time.perf_counter()
-            driver.get(url + "/")
-            wait_for(lambda: graphs_drawn(driver, run=first_run), timeout=60, interval=0.01,
-                     message="the first page")
-            first_page = time.perf_counter() - start
-            print(f"first page (Targets) rendered: {first_page:.2f} s (budget {FIRST_PAGE_BUDGET_S:.1f} s)")
-
-            worst = 0.0
             for path, dropdown in PAGES:
-                if path != "/":
-                    driver.get(url + path)
-                    wait_for(lambda: graphs_drawn(driver), timeout=60, message=f"page {path}")
-                current = wait_for(lambda: graphs_drawn(driver), timeout=60)[0]["run"]
+                driver.get(url + path)
+                current = wait_for(lambda: graphs_drawn(driver), timeout=60, message=f"page {path}")[0]["run"]
                 times = []
-                for i in range(2 * args.repeat):
+                for _ in range(2 * args.repeat):
                     target = other_run if current == first_run else first_run
                     times.append(timed_switch(driver, dropdown, target))
                     current = target
-                worst = max(worst, times[0], statistics.median(times))
-                print(f"scenario switch on {path:<7} first {1000 * times[0]:.0f} ms, median "
-                      f"{1000 * statistics.median(times):.0f} ms, max {1000 * max(times):.0f} ms "
-                      f"over {len(times)} switches (budget {1000 * SWITCH_BUDGET_S:.0f} ms)")
+                medians.append(statistics.median(times))
+                print(f"scenario switch on {path:<7} median {1000 * medians[-1]:.0f} ms, first {1000 * times[0]:.0f} "
+                      f"ms (figures built), max {1000 * max(times):.0f} ms over {len(times)} switches "
+                      f"(budget {1000 * SWITCH_BUDGET_S:.0f} ms)")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    ok = first_page <= FIRST_PAGE_BUDGET_S and worst <= SWITCH_BUDGET_S
+    ok = statistics.median(firsts) <= FIRST_PAGE_BUDGET_S and max(medians) <= SWITCH_BUDGET_S
     print("within budget" if ok else "OVER BUDGET")
     return 0 if ok else 1
 

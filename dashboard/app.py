@@ -102,6 +102,8 @@ def create_app(results_dirs: list[Path], *, runs_root: Path, cache_dir: Path | N
         use_pages=True,
         pages_folder="",
         assets_folder=str(_ASSETS),
+        # plotly-loader.js makes dcc.Graph load this bundle itself, asynchronously
+        assets_ignore=r"plotly-basic\.min\.js",
         serve_locally=True,
         suppress_callback_exceptions=True,  # page components exist only while their page is shown
         background_callback_manager=manager,

@@ -196,10 +196,11 @@ def grid(rows: int, cols: int, *, titles: list[str] | None = None, hspace: float
     return layout, cells
 
 
-def hline(y: float, text: str, colour: str) -> tuple[dict, dict]:
-    """A dashed horizontal line across the plot with its label: ``(shape, annotation)``."""
+def hline(y: float, text: str, colour: str, *, label_x: float = 0.01) -> tuple[dict, dict]:
+    """A dashed horizontal line across the plot with its label at ``label_x`` (a fraction of the
+    plot's width): ``(shape, annotation)``."""
     shape = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y,
              "line": {"color": colour, "dash": "dash", "width": 2}}
-    note = {"text": text, "xref": "paper", "x": 0.01, "xanchor": "left", "yref": "y", "y": y,
+    note = {"text": text, "xref": "paper", "x": label_x, "xanchor": "left", "yref": "y", "y": y,
             "yanchor": "bottom", "showarrow": False, "font": {"color": colour, "size": 11}}
     return shape, note

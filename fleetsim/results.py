@@ -73,6 +73,10 @@ def write_results(out_dir: str | Path, tables: dict[str, pd.DataFrame], manifest
     arrow = {name: _to_arrow(name, frame) for name, frame in sorted(tables.items())}
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
+        # mkdtemp makes the folder private; a results folder is meant to be shared like any other
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
         files = {}
         for name, table in arrow.items():
             path = tmp / f"{name}.parquet"

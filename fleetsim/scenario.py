@@ -36,6 +36,7 @@ __all__ = [
     "builtin_scenarios",
     "load_scenario",
     "scenario_from_dict",
+    "validation_message",
 ]
 
 FIRST_YEAR, LAST_YEAR = 2015, 2035
@@ -87,7 +88,8 @@ def builtin_scenarios() -> dict[str, str]:
     return found
 
 
-def _one_line(err: ValidationError, origin: str) -> str:
+def validation_message(err: ValidationError, origin: str) -> str:
+    """A pydantic error as one line naming the field and the value."""
     first = err.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "(top level)"
     got = first.get("input")
@@ -96,7 +98,7 @@ def _one_line(err: ValidationError, origin: str) -> str:
     elif first["type"] == "extra_forbidden":
         text = f"{where}: unknown field (value {got!r})"
     else:
-        text = f"{where}: {first['msg']} (got {got!r})"
+        text = f"{where}: {first['msg'].removeprefix('Value error, ')} (got {got!r})"
     more = len(err.errors()) - 1
     return f"{origin}: {text}" + (f" (+{more} more problem{'s' * (more > 1)})" if more else "")
 
@@ -108,7 +110,7 @@ def scenario_from_dict(raw: Any, *, origin: str = "scenario") -> Scenario:
     try:
         return Scenario.model_validate(raw)
     except ValidationError as err:
-        raise ScenarioError(_one_line(err, origin)) from None
+        raise ScenarioError(validation_message(err, origin)) from None
     except ValueError as err:  # a parameter model's own consistency check
         raise ScenarioError(f"{origin}: {err}") from None
 

@@ -37,7 +37,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ScenarioError
-from .scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_dict
+from .scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_dict, validation_message
 
 __all__ = [
     "SweepError",
@@ -311,20 +311,6 @@ def apply_change(raw: dict[str, Any], path: str, value: Any, *, where: str = "sw
     node[parts[-1]] = copy.deepcopy(value)
 
 
-def _one_line(err: ValidationError, origin: str) -> str:
-    first = err.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    got = first.get("input")
-    if first["type"] == "missing":
-        text = f"{where}: required field is missing"
-    elif first["type"] == "extra_forbidden":
-        text = f"{where}: unknown field (value {got!r})"
-    else:
-        text = f"{where}: {first['msg'].removeprefix('Value error, ')} (got {got!r})"
-    more = len(err.errors()) - 1
-    return f"{origin}: {text}" + (f" (+{more} more problem{'s' * (more > 1)})" if more else "")
-
-
 def _check_overlaps(sections: list[tuple[str, list[str]]], origin: str) -> None:
     # Changes apply section by section (set, grid, lhs) and within a section in sorted order, so a
     # general path before a more specific one composes; the reverse would silently undo a change.
@@ -363,7 +349,7 @@ def sweep_from_dict(raw: Any, *, origin: str = "sweep", base_dir: str | Path | N
     try:
         spec = _SweepFile.model_validate(raw)
     except ValidationError as err:
-        raise SweepError(_one_line(err, origin)) from None
+        raise SweepError(validation_message(err, origin)) from None
 
     base = _load_base(spec.base, origin, base_dir)
     lhs_paths = sorted(spec.lhs.parameters) if spec.lhs else []

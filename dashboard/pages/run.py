@@ -64,6 +64,7 @@ def layout(**_query) -> html.Div:
             id="run-list", data=run_rows(state),
             columns=[{"name": n, "id": i, "presentation": "markdown" if i == "open" else "input"} for n, i in _RUN_COLUMNS],
             sort_action="native", filter_action="native", page_action="native", page_size=10,
+            markdown_options={"link_target": "_self"},
             **table_style(cell={"maxWidth": 420, "overflow": "hidden", "textOverflow": "ellipsis"}),
         ),
     ], className="page")

@@ -13,8 +13,18 @@ from ..figures import (
 )
 from ..state import DashboardState, current_state
 from ..tables import targets_table
-from ..ui import (DATA_ERRORS, error_box, error_text, graph, no_data, html_table,
-                  page_header, pick_run, run_picker, simple_table)
+from ..ui import (
+    DATA_ERRORS,
+    error_box,
+    error_text,
+    graph,
+    html_table,
+    no_data,
+    page_header,
+    pick_run,
+    run_picker,
+    simple_table,
+)
 
 __all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "layout", "render", "render_bands", "band_choices", "register_callbacks"]
 
