@@ -36,7 +36,7 @@ from network.stations import freight_sites, zone_of_points
 from .charging import temperature_factor
 from .params import SIM_POWERTRAINS, duty_params, sim_constants
 
-__all__ = ["Agents", "Depot", "draw_agents", "integer_weights", "MAX_BLOCKS"]
+__all__ = ["Agents", "Depot", "draw_agents", "gravity", "integer_weights", "MAX_BLOCKS"]
 
 MAX_BLOCKS = 3
 DEPOT_SEGMENTS = ("official_car", "bus", "light_logistics", "sanitation", "waste_transfer", "heavy_truck",
@@ -44,13 +44,12 @@ DEPOT_SEGMENTS = ("official_car", "bus", "light_logistics", "sanitation", "waste
 COMMUTE_SEGMENTS = ("private_car", "official_car")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Depot:
-    """A fleet depot: its segment, zone index and the vehicles (weights) based there."""
+    """A fleet depot: its segment and zone index."""
 
     segment: str
     zone: int
-    vehicles: int = 0
 
 
 @dataclass
@@ -91,7 +90,8 @@ def integer_weights(vehicles: int, sample: float) -> np.ndarray:
     return weights
 
 
-def _gravity(attraction: np.ndarray, time_min: np.ndarray, beta: float) -> np.ndarray:
+def gravity(attraction: np.ndarray, time_min: np.ndarray, beta: float) -> np.ndarray:
+    """Row-stochastic choice matrix: from zone i, zone j with weight attraction_j exp(-beta t_ij)."""
     p = attraction[None, :] * np.exp(-beta * time_min)
     return p / p.sum(axis=1, keepdims=True)
 
@@ -161,7 +161,7 @@ def draw_agents(fleet: pd.DataFrame, *, sample: float, month: int, stock: StockP
     attraction = zones["road_length_km"].clip(lower=0.1).to_numpy(float)
     vehicles = load_vehicle_params()
     beta = sim_constants()["commute_beta_per_min"]
-    work_choice = _gravity(attraction, time_min, beta)
+    work_choice = gravity(attraction, time_min, beta)
     heat = temperature_factor(month)
 
     fleet = fleet[fleet["powertrain"].isin(SIM_POWERTRAINS) & (fleet["vehicles"] > 0)]
@@ -220,8 +220,4 @@ def draw_agents(fleet: pd.DataFrame, *, sample: float, month: int, stock: StockP
             blocks=blocks,
         ))
     arrays = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]} if parts else {}
-    agents = Agents(**arrays, depots=depots)
-    for d, w in zip(agents.depot, agents.weight):
-        if d >= 0:
-            depots[d].vehicles += int(w)
-    return agents
+    return Agents(**arrays, depots=depots)

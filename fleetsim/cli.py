@@ -26,6 +26,13 @@ def _cmd_scenarios(args) -> int:
     return 0
 
 
+def _cmd_tables(args) -> int:
+    from .schemas import markdown
+
+    print(markdown())
+    return 0
+
+
 def _cmd_validate(args) -> int:
     from .scenario import load_scenario
 
@@ -162,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("scenarios", help="list the built-in scenarios")
     p.set_defaults(func=_cmd_scenarios)
+
+    p = sub.add_parser("tables", help="print the schema of every results table (Markdown)")
+    p.set_defaults(func=_cmd_tables)
 
     p = sub.add_parser("validate", help="check a scenario file")
     p.add_argument("file")

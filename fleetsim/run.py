@@ -69,9 +69,13 @@ def simulation_metrics(tables: dict[str, pd.DataFrame], year: int) -> pd.DataFra
     The fleet's contribution to the virtual power plant is the largest charging power, over the
     day's 15-minute slots, that could be deferred within the sessions' dwell times (MW).
     """
-    flexible_mw = tables["flexibility"].groupby("time_min")["flexible_kw"].sum().max() / 1000.0
     return pd.DataFrame({"metric": ["virtual_power_plant_adjustable_load"], "year": [year],
-                         "value": [float(flexible_mw) if pd.notna(flexible_mw) else 0.0]})
+                         "value": [_flexible_max_mw(tables)]})
+
+
+def _flexible_max_mw(tables: dict[str, pd.DataFrame]) -> float:
+    flexible = tables["flexibility"].groupby("time_min")["flexible_kw"].sum()
+    return float(flexible.max()) / 1000.0 if len(flexible) else 0.0
 
 
 def run_scenario(scenario: Scenario, *, out_dir: str | Path | None = None, seed: int | None = None,
@@ -134,7 +138,6 @@ def key_figures(tables: dict[str, pd.DataFrame], scenario: Scenario) -> pd.DataF
     public = sessions[(sessions["station_id"] != "home") & ~sessions["station_id"].str.startswith("depot-")]
     weights = public["weight"].to_numpy(float)
     waits = public["wait_min"].to_numpy(float)
-    flexible = tables["flexibility"].groupby("time_min")["flexible_kw"].sum()
     co2 = tables["co2_daily"]
     rows = [
         ("vehicles", year["vehicles"].sum(), "vehicles"),
@@ -143,7 +146,7 @@ def key_figures(tables: dict[str, pd.DataFrame], scenario: Scenario) -> pd.DataF
         ("agents_simulated", len(vehicles), "agents"),
         ("charging_energy_day", electricity.sum() * 0.25 / 1e6, "GWh"),
         ("peak_charging_power", electricity.max() / 1e3 if len(electricity) else 0.0, "MW"),
-        ("flexible_power_max", flexible.max() / 1e3 if len(flexible) else 0.0, "MW"),
+        ("flexible_power_max", _flexible_max_mw(tables), "MW"),
         ("lng_day", by_carrier.get("lng", pd.Series(dtype=float)).sum() * 0.25 / 1e3, "t"),
         ("h2_day", by_carrier.get("h2", pd.Series(dtype=float)).sum() * 0.25 / 1e3, "t"),
         ("public_sessions", weights.sum(), "sessions"),

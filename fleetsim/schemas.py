@@ -1,7 +1,7 @@
 """The schema of every results table: column, Arrow type, unit and meaning.
 
 This module is the written-down schema; the writer refuses a table that does not match it.
-``python -m fleetsim.schemas`` prints it as Markdown.
+``fleetsim tables`` prints it as Markdown.
 """
 from __future__ import annotations
 
@@ -222,7 +222,3 @@ def markdown() -> str:
         parts += [f"| `{c}` | {t} | {u} | {d} |" for c, t, u, d in columns]
         parts.append("")
     return "\n".join(parts)
-
-
-if __name__ == "__main__":
-    print(markdown())

@@ -10,7 +10,7 @@ import pandas as pd
 
 from network import load_zones, travel_matrices
 
-from .agents import _gravity, draw_agents
+from .agents import draw_agents, gravity
 from .engine import FleetModel
 from .infrastructure import build_infrastructure
 from .metrics import build_tables
@@ -61,7 +61,7 @@ def simulate_day(scenario: Scenario, stock: pd.DataFrame, *, stations: pd.DataFr
     infra = build_infrastructure(agents, sample=sim.sample, zone_ids=zone_ids, time_min=time_min,
                                  public=stations)
     zones = load_zones().set_index("zone_id").loc[zone_ids]
-    roam = _gravity(zones["road_length_km"].clip(lower=0.1).to_numpy(float), time_min,
+    roam = gravity(zones["road_length_km"].clip(lower=0.1).to_numpy(float), time_min,
                     sim_constants()["commute_beta_per_min"])
     roam_cdf = np.cumsum(roam, axis=1)
     model = FleetModel(agents, infra, time_min=time_min, dist_km=dist_km,
