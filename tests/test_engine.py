@@ -27,8 +27,9 @@ def day():
 
 
 def test_integer_weights_conserve_vehicles():
-    for vehicles in (0, 1, 7, 99, 1000, 123_457):
-        for sample in (0.001, 0.01, 0.3, 1.0):
+    for sample in (0.001, 0.01, 0.3, 1.0):
+        assert len(integer_weights(0, sample)) == 0
+        for vehicles in (1, 7, 99, 1000, 123_457):
             w = integer_weights(vehicles, sample)
             assert w.sum() == vehicles
             assert (w >= 1).all() and w.max() - w.min() <= 1
