@@ -51,7 +51,8 @@ def _cmd_run(args, *, site: bool = False) -> int:
         raw["simulation"]["sample"] = args.sample
         scenario = scenario_from_dict(raw, origin="--sample")
     with _ProgressBar(enabled=scenario.simulation.progress and sys.stderr.isatty()) as bar:
-        run = run_scenario(scenario, out_dir=args.out, seed=args.seed, progress=bar.update, site=site)
+        run = run_scenario(scenario, out_dir=args.out, seed=args.seed, progress=bar.update, site=site,
+                           demand_source=getattr(args, "demand", "simulation"))
     print(summary_table(run).to_string(index=False))
     if site:
         _print_plan(run)
@@ -152,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="results folder (default: results/<scenario>-seed<N>)")
     p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     p.add_argument("--sample", type=float, help="fraction of the fleet simulated (0-1]")
+    p.add_argument("--demand", choices=["simulation", "stock"], default="simulation",
+                   help="where the plan's demand comes from: the simulated phase years (default) or the "
+                   "stock model alone")
     p.set_defaults(func=lambda args: _cmd_run(args, site=True))
 
     p = sub.add_parser("sweep", help="many scenarios x seeds on Dask (a local cluster, or a scheduler)")

@@ -79,12 +79,13 @@ def _flexible_max_mw(tables: dict[str, pd.DataFrame]) -> float:
 
 
 def run_scenario(scenario: Scenario, *, out_dir: str | Path | None = None, seed: int | None = None,
-                 progress=None, site: bool = False) -> Run:
+                 progress=None, site: bool = False, demand_source: str = "simulation") -> Run:
     """Run ``scenario`` and write its results folder.
 
     ``seed`` overrides the scenario's seed; ``progress(stage, fraction)`` is called as the run
-    advances; ``site`` first plans the stations of every phase year (``fleetsim site``) and
-    simulates the scenario year with them. The folder appears only when complete.
+    advances; ``site`` first plans the stations of every phase year (``fleetsim site``), with
+    demand from ``demand_source`` (``simulation`` or ``stock``), and simulates the scenario year
+    with them. The folder appears only when complete.
     """
     seed = scenario.seed if seed is None else seed
     scenario = scenario.model_copy(update={"seed": seed})
@@ -100,7 +101,7 @@ def run_scenario(scenario: Scenario, *, out_dir: str | Path | None = None, seed:
     stations = None
     if site:
         with stage("siting"):
-            outcome = plan_stations(scenario, progress=progress)
+            outcome = plan_stations(scenario, progress=progress, demand_source=demand_source)
             tables["siting"] = outcome.siting
             stations = outcome.stations(scenario.year)
             extra_metrics.append(charger_metrics(outcome, tables["stock"], scenario))

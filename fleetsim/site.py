@@ -36,7 +36,8 @@ from .params import duty_params, sim_constants
 from .scenario import Scenario
 from .simulate import simulate_day
 
-__all__ = ["SitingOutcome", "plan_stations", "demand_from_day", "existing_capacity", "charger_metrics"]
+__all__ = ["SitingOutcome", "plan_stations", "demand_from_day", "demand_from_stock", "existing_capacity",
+           "charger_metrics"]
 
 log = logging.getLogger(__name__)
 _PUBLIC_FAMILY = {"lng_dispenser": "lng", "h2_dispenser": "h2", "swap_bay": "swap"}
@@ -109,6 +110,56 @@ def demand_from_day(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     out["peak_share"] = out["peak_share"].fillna(1.0 / 8)  # a family seen only stranded: an 8-hour day
     return out[["family", "zone_id", "arrivals_per_day", "service_min", "peak_share"]].astype(
         {"arrivals_per_day": float, "zone_id": np.int64})
+
+
+def demand_from_stock(stock: pd.DataFrame, year: int, scenario: Scenario) -> pd.DataFrame:
+    """Public demand estimated from the stock alone, for planning without a simulation.
+
+    Each vehicle's daily energy (annual km / 365 × energy per km) that cannot come from a home or
+    depot pile is bought in public sessions of one charging window (seek level to charge target;
+    a full tank for LNG and hydrogen). Cars' sessions arise in proportion to zone population,
+    trucks' at the freight sites. The busiest hour takes 1/8 of the day, about the share the
+    simulation shows for its busiest families. Same columns as :func:`demand_from_day`.
+    """
+    vehicles = stock_model.load_vehicle_params()
+    spec = vehicles.pivot_table(index=["segment", "powertrain"], columns="parameter", values="value")
+    fleet = stock[(stock["year"] == year) & stock["powertrain"].isin(["BEV", "LNG", "FCEV"])]
+    zones = load_zones()
+    population = zones.set_index("zone_id")["population"]
+    sites = freight_sites()
+    site_zone = pd.Series(sites["weight"].to_numpy(), index=zone_of_points(sites["lon"], sites["lat"]))
+    site_zone = site_zone.groupby(level=0).sum()
+    equipment = load_equipment()
+    c = sim_constants()
+    rows = []
+    for r in fleet[fleet["vehicles"] > 0].itertuples(index=False):
+        duty = duty_params()[r.segment]
+        if r.powertrain == "BEV":
+            family = {"heavy_truck": "truck_dc", "port_tractor": "swap"}.get(r.segment, "dc_public")
+            at_base = (scenario.stock.home_charging_access_share if r.segment == "private_car"
+                       else 1.0 if duty.get("depot_chargers_per_vehicle", 0) > 0 else 0.0)
+            window = duty["charge_to_soc"] - duty["seek_energy_soc"]
+        else:
+            family, at_base, window = ("lng" if r.powertrain == "LNG" else "h2"), 0.0, 1 - duty["seek_energy_soc"]
+        if r.segment == "bus" or at_base >= 1.0:
+            continue
+        p = spec.loc[(r.segment, r.powertrain)]
+        daily = scenario.stock.segment_params(r.segment).annual_km / 365 * p["energy_per_km"]
+        per_session = p["capacity"] * window
+        sessions = r.vehicles * daily * (1 - at_base) / per_session
+        rate = float(equipment.at[FAMILY_EQUIPMENT[family], "rate"])
+        service = (rate if family == "swap" else per_session / min(rate, duty["max_charge_kw"]) * 60
+                   + c["plug_handling_min"] if family in ("dc_public", "truck_dc")
+                   else per_session / rate + c["fuel_handling_min"])
+        where = population if family == "dc_public" else site_zone
+        for zone, share in (where / where.sum()).items():
+            rows.append((family, int(zone), sessions * share, service))
+    table = pd.DataFrame(rows, columns=["family", "zone_id", "arrivals_per_day", "service_min"])
+    table["weighted"] = table["arrivals_per_day"] * table["service_min"]
+    out = table.groupby(["family", "zone_id"], as_index=False)[["arrivals_per_day", "weighted"]].sum()
+    out["service_min"] = out["weighted"] / out["arrivals_per_day"]
+    out["peak_share"] = 1.0 / 8
+    return out[out["arrivals_per_day"] > 0][["family", "zone_id", "arrivals_per_day", "service_min", "peak_share"]]
 
 
 def existing_capacity(stations: pd.DataFrame) -> pd.DataFrame:
@@ -187,8 +238,14 @@ def _resize(plan: PhasePlan, station_use: pd.DataFrame, params) -> int:
     return grown
 
 
-def plan_stations(scenario: Scenario, *, progress=None) -> SitingOutcome:
-    """Plan every phase year of ``scenario.siting`` and return the plan and its station table."""
+def plan_stations(scenario: Scenario, *, progress=None, demand_source: str = "simulation") -> SitingOutcome:
+    """Plan every phase year of ``scenario.siting`` and return the plan and its station table.
+
+    ``demand_source`` is ``simulation`` (sessions of the simulated phase year) or ``stock``
+    (:func:`demand_from_stock`, no simulation before the plan; the re-simulation check still runs).
+    """
+    if demand_source not in ("simulation", "stock"):
+        raise ValueError(f"demand_source: 'simulation' or 'stock', got {demand_source!r}")
     params = scenario.siting
     zone_ids, time_min, _ = travel_matrices(scenario.network)
     forced, notes = _forced(scenario, zone_ids)
@@ -213,7 +270,8 @@ def plan_stations(scenario: Scenario, *, progress=None) -> SitingOutcome:
         depots = day.tables["stations"]
         depot_piles[year] = int(depots.loc[depots["source"] == "depot (modelled)", "depot_dc_120kw"].sum())
         tick()
-        demand = demand_from_day(day.tables)
+        demand = demand_from_day(day.tables) if demand_source == "simulation" else \
+            demand_from_stock(stock, year, scenario)
         existing = existing_capacity(station_inventory(new_station_table(built)))
         plan = plan_phase(year, demand, existing, zone_ids=zone_ids, time_min=time_min, params=params,
                           forced=forced if not phases else None, spent_cny=spent)

@@ -52,3 +52,26 @@ def test_budget_too_small_is_a_clear_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "budget_cny" in err and "short by CNY" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_demand_from_the_stock_agrees_with_the_simulation():
+    import demand as stock_model
+    from fleetsim.scenario import load_scenario
+    from fleetsim.simulate import simulate_day
+    from fleetsim.site import demand_from_day, demand_from_stock
+
+    scenario = load_scenario("shenzhen-2025")
+    stock = stock_model.project_stock(scenario.stock)
+    simulated = demand_from_day(simulate_day(scenario, stock).tables).groupby("family")["arrivals_per_day"].sum()
+    estimated = demand_from_stock(stock, 2025, scenario).groupby("family")["arrivals_per_day"].sum()
+    # the two are independent routes to the same public charging demand
+    assert estimated["dc_public"] == pytest.approx(simulated["dc_public"], rel=0.25)
+    assert estimated["lng"] == pytest.approx(simulated["lng"], rel=0.25)
+
+
+def test_site_plans_from_the_stock_without_a_prior_simulation(tmp_path):
+    out = tmp_path / "from-stock"
+    assert main(["site", "shenzhen-2025", "--demand", "stock", "--sample", "0.003", "--out", str(out)]) == 0
+    targets = read_table(out, "targets").set_index("target_id")
+    assert targets.at["integrated_stations_2025", "modelled_value"] >= 60
+    assert len(read_table(out, "siting")) > 0
