@@ -31,7 +31,7 @@ def baseline_private_nev_share(year: int) -> float:
     return float(np.interp(year, years, nev))
 
 
-def scenario_dict(base: str, *, name: str | None, year, nev_share_pct, sample, seed) -> dict:
+def scenario_dict(base: str, *, name: str | None, year, nev_share_pct, sample, seed, budget_bn=None) -> dict:
     """The scenario ``base`` (built-in name) with the Run page's levers applied, as a mapping.
 
     Parameters
@@ -46,6 +46,8 @@ def scenario_dict(base: str, *, name: str | None, year, nev_share_pct, sample, s
         Private-car NEV share of new registrations in :data:`LEVER_YEAR`, in percent; ``None``
         keeps the base's path. The share ramps linearly from the baseline of
         :data:`ANCHOR_YEAR` unless the base scenario already sets an earlier year.
+    budget_bn : float or None
+        Siting budget in CNY billion; given, the run also plans stations (``fleetsim site``).
 
     Raises
     ------
@@ -73,16 +75,25 @@ def scenario_dict(base: str, *, name: str | None, year, nev_share_pct, sample, s
             path[ANCHOR_YEAR] = round(baseline_private_nev_share(ANCHOR_YEAR), 4)
         path[LEVER_YEAR] = share
         raw["stock"]["nev_share_path"] = path
+    if budget_bn not in (None, ""):
+        try:
+            raw["siting"]["budget_cny"] = float(budget_bn) * 1e9
+        except (TypeError, ValueError):
+            raw["siting"]["budget_cny"] = budget_bn  # left for validation to name
     raw["description"] = (f"{scenario.name} with levers set on the dashboard: year {raw['year']}, seed "
                           f"{raw['seed']}, sample {raw['simulation']['sample']}"
                           + (f", {LEVER_YEAR} private-car NEV share {nev_share_pct}%"
-                             if nev_share_pct not in (None, "") else ""))
+                             if nev_share_pct not in (None, "") else "")
+                          + (f", stations planned with a budget of CNY {budget_bn} bn"
+                             if budget_bn not in (None, "") else ""))
     return raw
 
 
-def build_scenario(base: str, *, name=None, year=None, nev_share_pct=None, sample=None, seed=None) -> Scenario:
+def build_scenario(base: str, *, name=None, year=None, nev_share_pct=None, sample=None, seed=None,
+                   budget_bn=None) -> Scenario:
     """The validated scenario of the Run page's levers; :class:`ScenarioError` says what is wrong."""
-    raw = scenario_dict(base, name=name, year=year, nev_share_pct=nev_share_pct, sample=sample, seed=seed)
+    raw = scenario_dict(base, name=name, year=year, nev_share_pct=nev_share_pct, sample=sample, seed=seed,
+                        budget_bn=budget_bn)
     return scenario_from_dict(raw, origin=raw["name"])
 
 
@@ -93,14 +104,16 @@ class _Progress:
         self.report, self.last = report, -1
 
     def __call__(self, stage: str, fraction: float) -> None:
-        percent = 5 + int(90 * max(0.0, min(1.0, fraction))) if stage == "simulation" else 3
+        share = max(0.0, min(1.0, fraction))
+        percent = {"siting": 5 + int(45 * share), "simulation": 50 + int(45 * share)}.get(stage, 3)
         if percent != self.last:
             self.last = percent
             self.report(percent, f"{stage}: {round(100 * fraction)}%")
 
 
-def run_job(report, scenario: Scenario, runs_root: Path) -> Path:
-    """Run ``scenario`` into ``runs_root / scenario.name``, reporting ``report(percent, text)``.
+def run_job(report, scenario: Scenario, runs_root: Path, *, site: bool = False) -> Path:
+    """Run ``scenario`` into ``runs_root / scenario.name``, reporting ``report(percent, text)``;
+    ``site`` plans stations first.
 
     Returns the results folder; raises one of :data:`RUN_ERRORS` when the run fails.
     """
@@ -109,6 +122,6 @@ def run_job(report, scenario: Scenario, runs_root: Path) -> Path:
     report(2, "stock model and network…")
     out = Path(runs_root) / scenario.name
     log.info("dashboard run %s into %s", scenario.name, out)
-    run = run_scenario(scenario, out_dir=out, progress=_Progress(report))
+    run = run_scenario(scenario, out_dir=out, progress=_Progress(report), site=site)
     report(100, "done")
     return run.path

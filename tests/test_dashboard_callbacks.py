@@ -168,17 +168,25 @@ def test_app_over_nothing_says_what_to_do(tmp_path):
 
 
 def test_run_form_defaults_and_validation():
-    name, year, share, sample, seed = run.defaults("shenzhen-2030")
-    assert (name, year, share, sample, seed) == ("shenzhen-2030-custom", 2030, None, 0.01, 2030)
+    name, year, share, sample, seed, budget = run.defaults("shenzhen-2030")
+    assert (name, year, share, sample, seed, budget) == ("shenzhen-2030-custom", 2030, None, 0.01, 2030, None)
     message, css = run.check("shenzhen-2030", "ok-run", 2030, 95, 0.002, 3)
     assert css.endswith("valid") and "ok-run" in message and "invalid" not in css
     for bad, field in ((("shenzhen-2030", "x", 2050, None, 0.01, 1), "year"),
                        (("shenzhen-2030", "x", 2030, 150, 0.01, 1), "nev_share_path"),
                        (("shenzhen-2030", "x", 2030, None, 0, 1), "sample"),
                        (("shenzhen-2030", "../etc", 2030, None, 0.01, 1), "name"),
-                       (("shenzhen-2030", "x", 2030, None, 0.01, -1), "seed")):
+                       (("shenzhen-2030", "x", 2030, None, 0.01, -1), "seed"),
+                       (("shenzhen-2030", "x", 2030, None, 0.01, 1, -5), "budget_cny")):
         message, css = run.check(*bad)
         assert css.endswith("invalid") and field in message, (bad, message)
+
+
+def test_budget_lever_sets_the_siting_budget():
+    message, css = run.check("shenzhen-2030", "plan", 2030, None, 0.002, 1, 12.5)
+    assert css.endswith(" valid") and "12.5 bn" in message
+    scenario = build_scenario("shenzhen-2030", name="plan", budget_bn=12.5)
+    assert scenario.siting.budget_cny == pytest.approx(12.5e9)
 
 
 def test_nev_share_lever_ramps_from_the_baseline():

@@ -17,7 +17,7 @@ __all__ = ["PATH", "NAME", "LEVERS", "layout", "defaults", "check", "launch", "r
 
 PATH, NAME = "/run", "Run"
 #: component ids of the levers, in the order of :func:`check` and :func:`launch` arguments
-LEVERS = ("run-scenario", "run-name", "run-year", "run-nev-share", "run-sample", "run-seed")
+LEVERS = ("run-scenario", "run-name", "run-year", "run-nev-share", "run-sample", "run-seed", "run-budget")
 _RUN_COLUMNS = (("Run", "run"), ("Scenario", "scenario"), ("Year", "year"), ("Status", "status"),
                 ("Open", "open"), ("Folder", "folder"))
 # the pages a run in the list links to
@@ -50,6 +50,9 @@ def layout(**_query) -> html.Div:
                    dcc.Input(id="run-sample", type="number", min=0.0001, max=1, step="any", debounce=True),
                    "0.01 takes a few seconds; 0.1 about a minute"),
             _field("Seed", dcc.Input(id="run-seed", type="number", min=0, step=1, debounce=True)),
+            _field("Siting budget (CNY billion)",
+                   dcc.Input(id="run-budget", type="number", min=0, step="any", debounce=True, placeholder="no plan"),
+                   "given, the run also plans new stations for 2025 and 2030 within it (about a minute)"),
         ], className="form-grid"),
         html.Div(id="run-check", className="run-check"),
         html.Div([
@@ -79,41 +82,46 @@ def run_rows(state: DashboardState) -> list[dict]:
 
 
 def defaults(base: str | None) -> tuple:
-    """Lever values of a built-in scenario: ``(name, year, nev share, sample, seed)``."""
+    """Lever values of a built-in scenario: ``(name, year, nev share, sample, seed, budget)``."""
     if not base:
         raise PreventUpdate
     try:
         scenario = load_scenario(base)
     except ScenarioError:
         raise PreventUpdate from None
-    return f"{scenario.name}-custom", scenario.year, None, scenario.simulation.sample, scenario.seed
+    return f"{scenario.name}-custom", scenario.year, None, scenario.simulation.sample, scenario.seed, None
 
 
-def check(base, name, year, nev_share, sample, seed) -> tuple[str, str]:
+def check(base, name, year, nev_share, sample, seed, budget=None) -> tuple[str, str]:
     """``(message, css class)``: whether the levers make a valid scenario, and if not why."""
     if not base:
         return "Choose a scenario.", "run-check invalid"
     try:
-        scenario = build_scenario(base, name=name, year=year, nev_share_pct=nev_share, sample=sample, seed=seed)
+        scenario = build_scenario(base, name=name, year=year, nev_share_pct=nev_share, sample=sample, seed=seed,
+                                  budget_bn=budget)
     except ScenarioError as err:
         return f"Not a valid scenario: {err}", "run-check invalid"
     message = (f"Valid: {scenario.name}, year {scenario.year}, seed {scenario.seed}, sample "
-               f"{scenario.simulation.sample}.")
+               f"{scenario.simulation.sample}"
+               + (f", stations planned within CNY {scenario.siting.budget_cny / 1e9:g} bn." if budget not in (None, "")
+                  else "."))
     return message, "run-check valid"
 
 
-def launch(state: DashboardState, report, base, name, year, nev_share, sample, seed) -> tuple[str, str, list]:
+def launch(state: DashboardState, report, base, name, year, nev_share, sample, seed,
+           budget=None) -> tuple[str, str, list]:
     """Validate and run the scenario; ``(message, css class, run rows)``.
 
     ``report(percent, text)`` is told of progress. Runs in the background process of the
     launch button's callback, never in a page request.
     """
     try:
-        scenario = build_scenario(base, name=name, year=year, nev_share_pct=nev_share, sample=sample, seed=seed)
+        scenario = build_scenario(base, name=name, year=year, nev_share_pct=nev_share, sample=sample, seed=seed,
+                                  budget_bn=budget)
     except ScenarioError as err:
         return f"Not launched: {err}", "run-message invalid", run_rows(state)
     try:
-        path = run_job(report, scenario, state.runs_root)
+        path = run_job(report, scenario, state.runs_root, site=budget not in (None, ""))
     except RUN_ERRORS as err:
         return f"Run {scenario.name} failed: {err}", "run-message invalid", run_rows(state)
     return f"Run {scenario.name} finished: {path}", "run-message valid", run_rows(state)
