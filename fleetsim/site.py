@@ -29,7 +29,7 @@ import demand as stock_model
 from network import load_zones, travel_matrices, zone_graph
 from network.siting import frlm
 from network.siting.plan import FAMILY_EQUIPMENT, PhasePlan, plan_capex, plan_phase, validate_plan
-from network.stations import freight_sites, load_equipment, new_station_table, zone_of_points
+from network.stations import existing_stations, freight_sites, load_equipment, new_station_table, zone_of_points
 
 from .infrastructure import station_inventory
 from .params import duty_params, sim_constants
@@ -332,8 +332,7 @@ def _siting_table(phases: list[PhasePlan], params) -> pd.DataFrame:
 def charger_metrics(outcome: SitingOutcome, stock: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """Target metrics of the plan per phase year: charging points, fast chargers, integrated
     stations and expressway coverage (``metric, year, value``)."""
-    existing = station_inventory(new_station_table([]))
-    existing = existing[existing["station_id"].str.startswith("stevcdp-")]
+    existing = existing_stations()
     rows = []
     for plan in outcome.phases:
         year = plan.year
