@@ -37,6 +37,7 @@ __all__ = [
     "load_scenario",
     "scenario_from_dict",
     "validation_message",
+    "parse_yaml",
 ]
 
 FIRST_YEAR, LAST_YEAR = 2015, 2035
@@ -131,11 +132,15 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         except (OSError, UnicodeDecodeError) as err:
             raise ScenarioError(f"scenario {text_path}: cannot read ({err})") from None
         origin = path.name
+    return scenario_from_dict(parse_yaml(source, origin=origin), origin=origin)
+
+
+def parse_yaml(text: str, *, origin: str, error: type[ValueError] = ScenarioError):
+    """YAML text to Python data; a syntax error becomes one line with its position."""
     try:
-        raw = yaml.safe_load(source)
+        return yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ScenarioError(f"{origin}: broken YAML{at}: {problem}") from None
-    return scenario_from_dict(raw, origin=origin)
+        raise error(f"{origin}: broken YAML{at}: {problem}") from None

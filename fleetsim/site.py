@@ -29,7 +29,8 @@ import demand as stock_model
 from network import load_zones, travel_matrices, zone_graph
 from network.siting import frlm
 from network.siting.plan import FAMILY_EQUIPMENT, PhasePlan, plan_capex, plan_phase, validate_plan
-from network.stations import existing_stations, freight_sites, load_equipment, new_station_table, zone_of_points
+from network.stations import (existing_stations, freight_sites, load_equipment, new_station_table, station_kind,
+                              zone_of_points)
 
 from .infrastructure import station_inventory
 from .params import duty_params, sim_constants
@@ -323,9 +324,7 @@ def _siting_table(phases: list[PhasePlan], params) -> pd.DataFrame:
                          "expected_utilisation": float(np.average(group["expected_utilisation"], weights=weights)),
                          "expected_wait_p95_min": float(group["expected_wait_p95_min"].max())})
     table = pd.DataFrame(rows)
-    table.insert(4, "kind", new_station_table([{"station_id": r["site"], "source": "plan", "zone_id": r["zone_id"],
-                                                "lon": 0, "lat": 0, **{n: r[n] for n in equipment.index}}
-                                               for r in rows])["kind"] if rows else [])
+    table.insert(4, "kind", station_kind(table) if rows else [])
     return table.sort_values(["year_built", "site"], ignore_index=True)
 
 
@@ -344,8 +343,7 @@ def charger_metrics(outcome: SitingOutcome, stock: pd.DataFrame, scenario: Scena
         home = int(round(private * scenario.stock.home_charging_access_share))
         depot = outcome.depot_piles.get(year, 0)
         supplies = upto.groupby("site")[list(load_equipment().index)].sum()
-        kinds = new_station_table([{"station_id": s, "source": "plan", "zone_id": 0, "lon": 0, "lat": 0,
-                                    **row.to_dict()} for s, row in supplies.iterrows()])["kind"] if len(supplies) else []
+        kinds = station_kind(supplies) if len(supplies) else []
         zones_dc = set(upto.loc[upto[list(_DC)].sum(axis=1) > 0, "zone_id"])
         areas = scenario.siting.expressway_service_areas
         covered = (np.mean([z in zones_dc for z in zone_of_points([a.lon for a in areas], [a.lat for a in areas])])

@@ -37,7 +37,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ScenarioError
-from .scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_dict, validation_message
+from .scenario import Scenario, builtin_scenarios, load_scenario, parse_yaml, scenario_from_dict, validation_message
 
 __all__ = [
     "SweepError",
@@ -441,12 +441,6 @@ def load_sweep(path: str | Path) -> SweepSpec:
         raise SweepError(f"sweep {path}: no such file") from None
     except (OSError, UnicodeDecodeError) as err:
         raise SweepError(f"sweep {path}: cannot read ({err})") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise SweepError(f"{path.name}: broken YAML{at}: {problem}") from None
+    raw = parse_yaml(text, origin=path.name, error=SweepError)
     spec = sweep_from_dict(raw, origin=path.name, base_dir=path.resolve().parent)
     return replace(spec, source=path.resolve())
