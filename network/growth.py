@@ -59,6 +59,7 @@ _CLASS_OF_METRIC = {
 _PATH_METRICS = [*_CLASS_OF_METRIC, "public_piles", "supercharging_stations"]
 
 
+@lru_cache(maxsize=1)
 def _read_growth_file() -> pd.DataFrame:
     table = pd.read_csv(data_path("params", "infrastructure_growth.csv"), dtype={"year": "Int64"})
     missing = {"year", "metric", "value", "unit", "basis", "source_or_reason"} - set(table.columns)
@@ -69,12 +70,16 @@ def _read_growth_file() -> pd.DataFrame:
 
 @lru_cache(maxsize=1)
 def growth_path() -> pd.DataFrame:
-    """The path by year (index ``year`` 2022-2035, one integer column per metric).
+    """The path by year (index ``year`` 2022-2035, one integer column per metric)."""
+    return check_path(_read_growth_file())
+
+
+def check_path(table: pd.DataFrame) -> pd.DataFrame:
+    """The year rows of a growth table as a year x metric frame of whole counts.
 
     Raises :class:`NetworkError` when a year or metric is missing, a count is negative or not
-    whole, or a count falls from one year to the next.
+    whole, a count falls from one year to the next, or the classes do not add up.
     """
-    table = _read_growth_file()
     table = table[table["year"].notna()]
     wide = table.pivot(index="year", columns="metric", values="value")
     years = list(range(FIRST_YEAR, LAST_YEAR + 1))
