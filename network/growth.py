@@ -138,17 +138,21 @@ def _zone_weights() -> dict[str, np.ndarray]:
     return weights
 
 
+def _rank_in_zone(per_zone: np.ndarray) -> np.ndarray:
+    """0, 1, ... within each zone's run of ``per_zone[z]`` new stations."""
+    return np.arange(per_zone.sum()) - np.repeat(np.cumsum(per_zone) - per_zone, per_zone)
+
+
 def _numbered(prefix: str, year: int, per_zone: np.ndarray, zone_ids: np.ndarray) -> pd.DataFrame:
     """``per_zone[z]`` new stations in each zone, ids ``<prefix>-<year>-<zone id>-<k>``."""
     zone = np.repeat(np.arange(len(per_zone)), per_zone)
-    k = np.arange(len(zone)) - np.repeat(np.cumsum(per_zone) - per_zone, per_zone)
-    ids = [f"{prefix}-{year}-{z}-{i}" for z, i in zip(zone_ids[zone], k, strict=True)]
+    ids = [f"{prefix}-{year}-{z}-{i}" for z, i in zip(zone_ids[zone], _rank_in_zone(per_zone), strict=True)]
     return pd.DataFrame({"station_id": ids, "zone": zone, "year_added": year})
 
 
 def _cut(counts: dict[str, np.ndarray], parts: np.ndarray) -> dict[str, np.ndarray]:
     """Cut each zone's counts into ``parts[z]`` stations, as evenly as whole numbers allow."""
-    k = np.arange(parts.sum()) - np.repeat(np.cumsum(parts) - parts, parts)
+    k = _rank_in_zone(parts)
     safe = np.maximum(parts, 1)  # zones with no station drop out of the repeat anyway
     return {c: np.repeat(v // safe, parts) + (k < np.repeat(v % safe, parts)) for c, v in counts.items()}
 
