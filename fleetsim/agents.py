@@ -18,9 +18,18 @@ Where vehicles are based, and why:
   (``freight_sites.csv``), weighted by each site's relative attraction.
 
 Day plan: up to three driving blocks (``blockK_start_h``/``blockK_end_h`` in
-``duty_cycles.csv``) shifted together by a random start offset. The day's km is lognormal around
-the segment's annual km / 365 (the stock model's own figure) and is spread over the blocks in
-proportion to their length, so energy use between decisions is linear in time.
+``duty_cycles.csv``) shifted together by a random start offset. A vehicle's day runs from its
+first departure to the same time the next day, so a night shift that runs past midnight is one
+block (a taxi's night shift ends at 28.5 h on the day clock) and nothing is cut at midnight.
+
+Activity: not every vehicle drives every day. On a day type, each agent drives with the
+segment's activity share (``activity.csv``); a driving vehicle covers the segment's annual km
+over its active days (lognormal around that mean), so the year's km is the stock model's own
+figure whatever the day type.
+
+Every random number an agent needs during the day (where it is when it seeks energy, whether it
+answers time-of-use prices, the spread of its timer) is drawn here, up front, so the day does
+not depend on the order in which events happen.
 """
 from __future__ import annotations
 
@@ -33,7 +42,7 @@ from demand import StockParams, load_vehicle_params
 from network import NetworkParams, load_zones, travel_matrices
 from network.stations import freight_sites, zone_of_points
 
-from .charging import temperature_factor
+from .daytypes import DayType, activity_share, annual_active_days
 from .params import SIM_POWERTRAINS, duty_params, sim_constants
 
 __all__ = ["Agents", "Depot", "draw_agents", "gravity", "integer_weights", "MAX_BLOCKS"]
@@ -66,9 +75,14 @@ class Agents:
     capacity: np.ndarray         # usable battery kWh (BEV, PHEV) or tank kg (LNG, FCEV)
     per_km: np.ndarray           # kWh/km (BEV, PHEV electric) or kg/km, weather included
     fuel_per_km: np.ndarray      # PHEV petrol L/km in fuel mode, else 0
-    start_level: np.ndarray      # energy in store at minute 0
+    start_level: np.ndarray      # energy in store at the first departure
     home_charger: np.ndarray     # bool
     blocks: np.ndarray           # (n, MAX_BLOCKS, 2) start/end minute; NaN where absent
+    active: np.ndarray           # bool, drives on the simulated day
+    responsive: np.ndarray       # bool, moves charging into the valley when the dwell allows
+    ac_user: np.ndarray          # bool, a car without a home pile that charges at public AC piles
+    roam_zone: np.ndarray        # (n, MAX_BLOCKS) zone index where the vehicle is if it seeks energy
+    timer_u: np.ndarray          # uniform draw in [0, 1): where in the timer spread a valley charge starts
     depots: list[Depot] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -127,7 +141,9 @@ def _blocks(segment: str, n: int, rng: np.random.Generator) -> np.ndarray:
         # the first block of a round-the-clock duty starts at midnight and is not shifted
         shift = 0.0 if start == 0.0 else offset
         blocks[:, k, 0] = np.clip(start * 60 + shift, 0, 1439)
-        blocks[:, k, 1] = np.clip(end * 60 + offset, blocks[:, k, 0] + 1, 1440 if end >= 24 else 1439)
+        blocks[:, k, 1] = np.maximum(end * 60 + offset, blocks[:, k, 0] + 1)
+    # the day ends where the next one begins
+    blocks[:, :, 1] = np.minimum(blocks[:, :, 1], blocks[:, :1, 0] + 1439.0)
     return blocks
 
 
@@ -146,13 +162,14 @@ def _start_soc(duty: dict, powertrain: str, plugs_in: np.ndarray, rng: np.random
     return np.where(plugs_in | (powertrain != "PHEV"), soc, 0.0)
 
 
-def draw_agents(fleet: pd.DataFrame, *, sample: float, month: int, stock: StockParams,
-                network: NetworkParams, rng: np.random.Generator) -> Agents:
-    """Agents for ``fleet`` (``segment, powertrain, vehicles`` of the scenario year).
+def draw_agents(fleet: pd.DataFrame, *, sample: float, day: DayType, stock: StockParams,
+                network: NetworkParams, rng: np.random.Generator, response: dict[str, float]) -> Agents:
+    """Agents for ``fleet`` (``segment, powertrain, vehicles`` of the scenario year) on ``day``.
 
     Only the powertrains in :data:`SIM_POWERTRAINS` become agents. Annual km and home-charging
     access come from the scenario's stock parameters, so the simulated day and the stock
-    model's yearly energy rest on the same figures.
+    model's yearly energy rest on the same figures. ``response`` is the share of each segment's
+    drivers who answer time-of-use prices (:func:`fleetsim.tariff.response_shares`).
     """
     zone_ids, time_min, _ = travel_matrices(network)
     zone_index = {int(z): k for k, z in enumerate(zone_ids)}
@@ -162,7 +179,8 @@ def draw_agents(fleet: pd.DataFrame, *, sample: float, month: int, stock: StockP
     vehicles = load_vehicle_params()
     beta = sim_constants()["commute_beta_per_min"]
     work_choice = gravity(attraction, time_min, beta)
-    heat = temperature_factor(month)
+    heat = day.energy_factor()
+    roam_choice = work_choice  # drivers needing energy are where the roads are
 
     fleet = fleet[fleet["powertrain"].isin(SIM_POWERTRAINS) & (fleet["vehicles"] > 0)]
     fleet = fleet.sort_values(["segment", "powertrain"], kind="stable")
@@ -197,10 +215,11 @@ def draw_agents(fleet: pd.DataFrame, *, sample: float, month: int, stock: StockP
             depot = np.full(n, -1, dtype=np.int64)
             base = rng.choice(len(zone_ids), n, p=population / population.sum())
         work = _draw_rows(work_choice, base, rng) if seg in COMMUTE_SEGMENTS else base.copy()
-        mean_km = stock.segment_params(seg).annual_km / 365.0
+        mean_km = stock.segment_params(seg).annual_km / annual_active_days(seg)
         cv = duty["km_cv"]
         sigma = np.sqrt(np.log(1 + cv**2))
-        km = mean_km * np.exp(rng.normal(-sigma**2 / 2, sigma, n))
+        active = rng.random(n) < activity_share(seg, day.weekday)
+        km = np.where(active, mean_km * np.exp(rng.normal(-sigma**2 / 2, sigma, n)), 0.0)
         capacity = np.full(n, spec["capacity"])
         per_km = np.full(n, spec["energy_per_km"] * (heat if pt in ("BEV", "PHEV") else 1.0))
         home = (rng.random(n) < stock.home_charging_access_share) if seg == "private_car" and pt in ("BEV", "PHEV") \
@@ -208,6 +227,12 @@ def draw_agents(fleet: pd.DataFrame, *, sample: float, month: int, stock: StockP
         at_depot = seg in depot_of_segment and pt in ("BEV", "PHEV") and duty.get("depot_chargers_per_vehicle", 0) > 0
         start = capacity * _start_soc(duty, pt, home | at_depot, rng)
         blocks = _blocks(seg, n, rng)
+        no_home_bev = (seg == "private_car") & (pt == "BEV") & ~home
+        ac_user = no_home_bev & (rng.random(n) < duty.get("public_ac_user_share", 0.0))
+        share = np.where(home, response.get("private_car_home", 0.0), response.get(seg, 0.0))
+        responsive = rng.random(n) < share
+        roam = np.stack([_draw_rows(roam_choice, base, rng) for _ in range(MAX_BLOCKS)], axis=1)
+        timer_u = rng.random(n)
         if seg in COMMUTE_SEGMENTS:
             # a commute leg lasts at least the network's travel time home -> work
             leg = time_min[base, work]
@@ -217,7 +242,7 @@ def draw_agents(fleet: pd.DataFrame, *, sample: float, month: int, stock: StockP
             segment=np.full(n, seg, dtype=object), powertrain=np.full(n, pt, dtype=object), weight=weights,
             base_zone=base, work_zone=work, depot=depot, daily_km=km, capacity=capacity, per_km=per_km,
             fuel_per_km=np.full(n, spec.get("fuel_per_km", 0.0)), start_level=start, home_charger=home,
-            blocks=blocks,
+            blocks=blocks, active=active, responsive=responsive, ac_user=ac_user, roam_zone=roam, timer_u=timer_u,
         ))
     arrays = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]} if parts else {}
     return Agents(**arrays, depots=depots)

@@ -1,4 +1,4 @@
-"""Charging physics: how long a charge takes with the taper above 80%, and the weather's effect.
+"""Charging physics: how long a charge takes with the taper above 80%.
 
 Power is constant up to ``taper_start_soc`` (``a``) and falls linearly in state of charge to
 ``taper_end_power_share`` (``f``) of the peak at 100%. With ``k = (1 - f) / (1 - a)``, time to
@@ -10,13 +10,10 @@ import math
 from functools import lru_cache
 
 import numpy as np
-import pandas as pd
-
-from shenzhen_data import data_path
 
 from .params import sim_constants
 
-__all__ = ["charge_minutes", "soc_after", "charge_minutes_one", "soc_after_one", "taper_split", "temperature_factor", "monthly_mean_temperature"]
+__all__ = ["charge_minutes", "soc_after", "charge_minutes_one", "soc_after_one", "taper_split"]
 
 
 @lru_cache(maxsize=1)
@@ -81,27 +78,3 @@ def soc_after_one(soc_from: float, minutes: float, capacity_kwh: float, power_kw
     start = max(soc_from, a)
     left_h = t_h - to_taper_h
     return min(a + (1 - (1 - k * (start - a)) * math.exp(-k * power_kw * left_h / capacity_kwh)) / k, 1.0)
-
-
-def monthly_mean_temperature() -> pd.Series:
-    """Mean air temperature (°C) by month at the city-centre station, Sep 2022 - Feb 2023."""
-    weather = pd.read_csv(data_path("shenzhen", "urbanev", "weather_central.csv"))
-    month = pd.to_datetime(weather["time"], format="%Y/%m/%d %H:%M").dt.month
-    return weather.groupby(month)["T"].mean()
-
-
-def temperature_factor(month: int) -> float:
-    """Multiplier on BEV energy use for the month's mean temperature (heating or cooling).
-
-    The shipped weather covers September to February; other months take the nearest covered
-    month in the calendar (March-May → February, June-August → September).
-    """
-    if not 1 <= month <= 12:
-        raise ValueError(f"month: must be 1-12, got {month}")
-    temps = monthly_mean_temperature()
-    covered = month if month in temps.index else (2 if 3 <= month <= 5 else 9)
-    t = float(temps[covered])
-    c = sim_constants()
-    heat = c["heating_coeff_per_degc"] * max(0.0, c["comfort_low_degc"] - t)
-    cool = c["cooling_coeff_per_degc"] * max(0.0, t - c["comfort_high_degc"])
-    return 1.0 + heat + cool

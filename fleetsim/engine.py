@@ -1,19 +1,24 @@
 """The SimPy fleet model: vehicles drive, spend energy, queue, charge, refuel and swap.
 
-One process per vehicle that needs a shared resource during the day. A process sleeps until its
-next decision (the reserve is reached, a break where it must top up, the end of duty): energy
+One process per vehicle that needs a shared resource during its day. A process sleeps until its
+next decision (the reserve is reached, a break where it tops up, the end of its day): energy
 use within a driving block is linear in time, so the decision's moment is computed across
-blocks and the energy in between is booked in bulk, never stepped trip by trip or link by link.
-A vehicle that needs no shared resource all day (most private cars on most days) gets no process
-at all: its day is booked in bulk by the same rules.
+blocks and the energy in between is booked in bulk, never stepped trip by trip. A vehicle that
+needs no shared resource all day (most private cars on most days) gets no process: its day is
+booked in bulk by the same rules.
+
+A vehicle's day runs from its first departure to the same time the next day (its *cycle*); the
+tables fold clock minutes onto one day. Nothing outlives the cycle: a driver queued at a public
+station leaves after ``queue_patience_min`` and tries the next candidate (at most
+``max_station_tries``); a driver turned away everywhere is *unserved* demand, recorded with the
+energy it wanted, and stops driving for the day. A vehicle that cannot reach any suitable
+station is *stranded*, recorded the same way.
 
 Home charging has no queue (a private pile serves one car) and is settled for every agent after
-the run, from the time it got home and its energy then.
-
-Energy is kept per agent in kWh (batteries) or kg (LNG, H2 tanks); PHEVs drive on electricity
-until the battery is empty and then on petrol (litres counted), so they never seek energy on the
-road. A vehicle that cannot reach any suitable station is *stranded*: the event is counted and
-the vehicle stops for the day.
+the run, from the time it got home and its energy then. Drivers who answer time-of-use prices
+(:mod:`fleetsim.tariff`) move the charge into the valley when their dwell allows: at home and
+at public AC piles the car is plugged in on arrival and the power flows later; at depots and
+for overnight DC charging the vehicle joins the queue when the valley starts.
 """
 from __future__ import annotations
 
@@ -23,120 +28,90 @@ import simpy
 
 from network import load_equipment
 
-from .agents import COMMUTE_SEGMENTS, Agents
+from .agents import Agents
 from .charging import charge_minutes, charge_minutes_one, soc_after, soc_after_one
 from .infrastructure import Infrastructure
-from .params import duty_params, sim_constants
+from .params import sim_constants
 from .queues import MonitoredResource
+from .rules import Rules
+from .tariff import deferred_start_min
 
-__all__ = ["FleetModel", "SESSION_COLUMNS", "family_of"]
+__all__ = ["FleetModel", "SESSION_COLUMNS", "UNSERVED_COLUMNS"]
 
-SESSION_COLUMNS = ["agent", "resource", "kind", "arrive_min", "start_min", "end_min", "energy", "power",
-                   "dwell_end_min", "soc_start", "origin_zone"]
-_TRUCKS = ("heavy_truck", "port_tractor", "waste_transfer", "sanitation")
+SESSION_COLUMNS = ["agent", "resource", "kind", "arrive_min", "start_min", "charge_start_min", "charge_end_min",
+                   "end_min", "energy", "power", "dwell_end_min", "soc_start", "origin_zone"]
+UNSERVED_COLUMNS = ["agent", "family", "zone", "time_min", "energy", "reason"]
 _DAY_MIN = 1440.0
 
 
-def family_of(segment: str, powertrain: str) -> str | None:
-    """Station family a vehicle seeks on the road; None for PHEVs (they switch to petrol) and
-    buses (they return to a bus depot)."""
-    if powertrain == "LNG":
-        return "lng"
-    if powertrain == "FCEV":
-        return "h2"
-    if powertrain != "BEV" or segment == "bus":
-        return None
-    if segment == "port_tractor":
-        return "swap"
-    if segment == "heavy_truck":
-        return "truck_dc"
-    return "dc_public"
-
-
-def _per_segment(segments: np.ndarray, name: str, default: float | None = None) -> np.ndarray:
-    values = {s: d.get(name, default) for s, d in duty_params().items()}
-    return pd.Series(segments).map(values).to_numpy(dtype=float)
-
-
 class FleetModel:
-    """A representative day of the sampled fleet.
+    """A representative day of the (sampled) fleet.
 
     Parameters
     ----------
-    agents, infra
-        From :func:`fleetsim.agents.draw_agents` and :func:`fleetsim.infrastructure.build_infrastructure`.
+    agents, infra, rules
+        From :func:`fleetsim.agents.draw_agents`, :func:`fleetsim.infrastructure.build_infrastructure`
+        and :func:`fleetsim.rules.agent_rules`.
     time_min, dist_km
-        Zone-to-zone travel matrices (car speeds; trucks are slower by ``truck_speed_factor``).
-    roam_cdf
-        Cumulative probability, per base zone, of where a vehicle is when it needs energy.
-    rng
-        The stream for in-run choices (where a vehicle is when it needs energy).
+        Zone-to-zone travel matrices (car speeds; trucks are slower by the rules' ``slowdown``).
+    valley_public, valley_home
+        Start and end minute of the valley period of the public and the residential tariff.
     """
 
-    def __init__(self, agents: Agents, infra: Infrastructure, *, time_min: np.ndarray, dist_km: np.ndarray,
-                 truck_speed_factor: float, roam_cdf: np.ndarray, rng: np.random.Generator):
-        self.a, self.infra = agents, infra
+    def __init__(self, agents: Agents, infra: Infrastructure, rules: Rules, *, time_min: np.ndarray,
+                 dist_km: np.ndarray, valley_public: tuple[float, float], valley_home: tuple[float, float]):
+        self.a, self.infra, self.rules = agents, infra, rules
         self.time_min, self.dist_km = time_min, dist_km
-        self.truck_speed_factor = truck_speed_factor
-        self.roam_cdf, self.rng = roam_cdf, rng
+        self.valley_public, self.valley_home = valley_public, valley_home
         self.env = simpy.Environment()
         self.resources = [MonitoredResource(self.env, int(c)) for c in infra.res_capacity]
+        self.reneged = np.zeros(len(self.resources), dtype=np.int64)  # weighted vehicles that left a queue
         equipment = load_equipment()
         self.res_kind = equipment.loc[infra.res_equipment, "supply"].to_numpy().tolist()
         self.res_rate = infra.res_rate.tolist()
         self.res_zone = infra.res_zone.tolist()
-        self.mean_service = np.where(np.isin(infra.res_equipment, ("lng_dispenser", "h2_dispenser")), 10.0,
-                                     np.where(infra.res_equipment == "swap_bay", 5.0, 30.0)).tolist()
+        self.mean_service = infra.res_service_min.astype(float).tolist()
         c = sim_constants()
         self.balk_wait, self.max_tries = c["balk_wait_min"], int(c["max_station_tries"])
         self.fuel_handling, self.plug_handling = c["fuel_handling_min"], c["plug_handling_min"]
+        self.patience = c["queue_patience_min"]
+        self.timer_spread = c["timer_spread_min"]
         n = len(agents)
         self.level = agents.start_level.astype(float).copy()
         # scalar reads in the processes are faster from lists than from arrays
-        self.capacity_l = agents.capacity.tolist()
+        self.capacity_list = agents.capacity.tolist()
+        self.weight_list = agents.weight.tolist()
         self.used = np.zeros(n)
         self.charged = np.zeros(n)
         self.fuel_l = np.zeros(n)
         self.km = np.zeros(n)
         self.stranded = np.zeros(n, dtype=bool)
+        self.stopped = np.zeros(n, dtype=bool)
         self.home_at = np.full(n, np.nan)
         self.min_level = self.level.copy()
         self.sessions: list[tuple] = []
+        self.unserved: list[tuple] = []
         self.block_km = agents.block_km()
         self.processes = 0
-        self._prepare_rules()
-
-    def _prepare_rules(self) -> None:
-        """Per-agent rules as arrays, so a process reads numbers, not tables."""
-        a = self.a
-        seg, pt = a.segment, a.powertrain
-        self.hybrid = pt == "PHEV"
-        self.reserve = np.where(self.hybrid, 0.0, _per_segment(seg, "seek_energy_soc") * a.capacity)
-        self.charge_to = _per_segment(seg, "charge_to_soc")
-        self.break_below = _per_segment(seg, "break_charge_below_soc", 0.0) * a.capacity
-        self.base_below = _per_segment(seg, "base_charge_below_soc", 0.0) * a.capacity
-        self.max_kw = _per_segment(seg, "max_charge_kw")
-        self.slowdown = np.where(np.isin(seg, _TRUCKS), 1.0 / self.truck_speed_factor, 1.0)
-        pairs = {(s, p): family_of(s, p) for s, p in set(zip(seg, pt))}
-        self.family = [pairs[(s, p)] for s, p in zip(seg, pt)]
-        self.commuter = np.isin(seg, COMMUTE_SEGMENTS)
-        depot_res = np.full(len(a), -1, dtype=np.int64)
-        with_depot = a.depot >= 0
-        depot_res[with_depot] = self.infra.depot_resource[a.depot[with_depot]]
-        # PHEVs and LNG/FCEV vehicles at a depot do not plug in there
-        depot_res[~np.isin(pt, ("BEV", "PHEV"))] = -1
+        depot_res = np.full(n, -1, dtype=np.int64)
+        with_depot = agents.depot >= 0
+        depot_res[with_depot] = infra.depot_resource[agents.depot[with_depot]]
+        depot_res[~rules.plugs_at_base | agents.home_charger] = -1
         self.depot_res = depot_res
 
     # ------------------------------------------------------------------ who needs a process
     def needs_process(self) -> np.ndarray:
         """Agents whose day involves a shared resource (a queue), decided before the run."""
-        a = self.a
-        energy = self.block_km * a.per_km[:, None]
-        low = ~self.hybrid & ((a.start_level - energy.sum(axis=1)) < self.reserve)
-        before_break = a.start_level[:, None] - np.cumsum(energy, axis=1)
-        at_break = (before_break[:, :-1] < self.break_below[:, None]) & ~np.isnan(a.blocks[:, 1:, 0])
-        at_break &= (self.break_below > 0)[:, None]
-        return low | (self.depot_res >= 0) | at_break.any(axis=1)
+        a, r = self.a, self.rules
+        energy = np.cumsum(self.block_km * a.per_km[:, None], axis=1)
+        before_block = a.start_level[:, None] - np.concatenate([np.zeros((len(a), 1)), energy[:, :-1]], axis=1)
+        end_level = a.start_level - energy[:, -1]
+        low = ~r.hybrid & (end_level < r.reserve)
+        at_break = (before_block[:, 1:] < r.break_below[:, None]) & ~np.isnan(a.blocks[:, 1:, 0])
+        at_break &= (r.break_below > 0)[:, None]
+        at_depot = (self.depot_res >= 0) & (end_level < r.base_below)
+        overnight = end_level < r.end_below
+        return a.active & (low | at_break.any(axis=1) | at_depot | overnight)
 
     # ------------------------------------------------------------------ run
     def run(self, progress=None) -> None:
@@ -150,10 +125,11 @@ class FleetModel:
             self.env.process(self._vehicle(i, plan))
         self.processes = len(idx)
         self._bulk_day(np.flatnonzero(~need))
-        for hour in range(1, 25):
+        hours = 36
+        for hour in range(1, hours + 1):
             self.env.run(until=hour * 60.0)
             if progress:
-                progress(hour / 25)
+                progress(hour / (hours + 1))
         self.env.run()
         if progress:
             progress(1.0)
@@ -167,20 +143,20 @@ class FleetModel:
         a = self.a
         km = self.block_km[idx].sum(axis=1)
         energy = km * a.per_km[idx]
-        hybrid = self.hybrid[idx]
+        hybrid = self.rules.hybrid[idx]
         electric = np.where(hybrid, np.minimum(energy, self.level[idx]), energy)
         self.fuel_l[idx] = np.where(hybrid, (energy - electric) / a.per_km[idx] * a.fuel_per_km[idx], 0.0)
         self.level[idx] -= electric
         self.used[idx] += electric
         self.km[idx] += km
         self.min_level[idx] = self.level[idx]
-        self.home_at[idx] = np.nanmax(a.blocks[idx, :, 1], axis=1)
+        self.home_at[idx] = np.where(a.active[idx], np.nanmax(a.blocks[idx, :, 1], axis=1), np.nan)
 
     # ------------------------------------------------------------------ vehicle
     def _book(self, i: int, energy: float, km: float) -> None:
         """Energy and km driven since the last decision; PHEVs switch to petrol when empty."""
         level = self.level[i]
-        electric = min(energy, level) if self.hybrid[i] else energy
+        electric = min(energy, level) if self.rules.hybrid[i] else energy
         if electric < energy:
             self.fuel_l[i] += (energy - electric) / self.a.per_km[i] * self.a.fuel_per_km[i]
         self.level[i] = level - electric
@@ -195,8 +171,8 @@ class FleetModel:
         in block k after ``done`` minutes), ``break`` (a top-up is due before block k) or ``end``.
         """
         per_km = self.a.per_km[i]
-        level, reserve, brk = self.level[i], self.reserve[i], self.break_below[i]
-        hybrid = self.hybrid[i]
+        level, reserve, brk = self.level[i], self.rules.reserve[i], self.rules.break_below[i]
+        hybrid = self.rules.hybrid[i]
         energy = km = 0.0
         for j in range(k, len(plan)):
             b0, b1, bkm = plan[j]
@@ -216,66 +192,122 @@ class FleetModel:
     def _vehicle(self, i: int, plan: list):
         env = self.env
         delay, k, done, handled = 0.0, 0, 0.0, 0
+        cycle_end = plan[0][0] + _DAY_MIN
         while True:
             at, kind, k, done, energy, km = self._next_decision(i, plan, k, done, delay, handled)
+            at = min(at, cycle_end)
             if at > env.now:
                 yield env.timeout(at - env.now)
             self._book(i, energy, km)
-            if kind == "end":
+            if kind == "end" or env.now >= cycle_end:
                 break
             before = env.now
             if kind == "break":
                 handled = k
-                dwell_end = plan[k][0] + delay
-                if self.depot_res[i] >= 0:
-                    yield from self._serve(i, int(self.depot_res[i]), target_soc=self.charge_to[i], dwell_end=dwell_end)
-                else:
-                    yield from self._seek(i, int(self.a.base_zone[i]))
+                yield from self._at_break(i, k, dwell_end=min(plan[k][0] + delay, cycle_end), cycle_end=cycle_end)
                 delay = max(delay, env.now - plan[k][0])
                 continue
-            found = yield from self._seek(i, self._where(i, k))
+            found = yield from self._seek(i, int(self.a.roam_zone[i, k]), self.rules.family[i], cycle_end=cycle_end)
             if not found:
-                self.stranded[i] = True
+                self.stopped[i] = True
                 return
             delay += env.now - before
         self.home_at[i] = env.now
-        if self.depot_res[i] >= 0 and self.level[i] < self.base_below[i]:
-            next_start = plan[0][0] + _DAY_MIN
-            yield from self._serve(i, int(self.depot_res[i]), target_soc=1.0, dwell_end=next_start)
+        yield from self._end_of_day(i, cycle_end)
 
-    def _where(self, i: int, k: int) -> int:
-        """Zone index of agent ``i`` while driving block ``k``."""
+    def _at_break(self, i: int, k: int, *, dwell_end: float, cycle_end: float):
+        """A top-up between blocks: at work on public AC, at the depot, or near base."""
         a = self.a
-        if self.commuter[i]:
-            return int(a.work_zone[i] if k == 0 else a.base_zone[i])
-        row = self.roam_cdf[a.base_zone[i]]
-        return int(min(np.searchsorted(row, self.rng.random(), side="right"), len(row) - 1))
+        if self.rules.commuter[i] and a.ac_user[i] and k == 1:
+            yield from self._plug_ac(i, int(a.work_zone[i]), dwell_end=dwell_end, defer=False)
+        elif self.depot_res[i] >= 0:
+            yield from self._serve(i, int(self.depot_res[i]), target_soc=self.rules.charge_to_soc[i],
+                                   dwell_end=dwell_end, patience=max(dwell_end - self.env.now, 0.0))
+        elif self.rules.family[i] is not None:
+            yield from self._seek(i, int(a.base_zone[i]), self.rules.family[i], cycle_end=cycle_end)
 
-    def _candidates(self, i: int, zone: int) -> list[int]:
-        """The nearest public resources of the vehicle's family, and its own depot if it has one."""
-        family = self.family[i]
-        found = [r for r in self.infra.nearest[family][zone].tolist() if r >= 0] if family else []
+    def _end_of_day(self, i: int, cycle_end: float):
+        """Charging after the last block, before the next departure (home piles settle later)."""
+        r, env = self.rules, self.env
+        level = self.level[i]
+        if self.depot_res[i] >= 0 and level < r.base_below[i]:
+            res = int(self.depot_res[i])
+            if self.a.responsive[i]:
+                need = self._charge_minutes(i, res, 1.0)
+                yield from self._wait_for_valley(i, need, cycle_end)
+            yield from self._serve(i, res, target_soc=1.0, dwell_end=cycle_end,
+                                   patience=max(cycle_end - env.now, 0.0))
+        elif level < r.end_below[i]:
+            zone = int(self.a.base_zone[i])
+            if r.end_at_ac[i]:
+                plugged = yield from self._plug_ac(i, zone, dwell_end=cycle_end, defer=bool(self.a.responsive[i]))
+                if plugged:
+                    return
+                # every AC pile near home is taken: a DC top-up near home instead
+            if self.a.responsive[i]:
+                yield from self._wait_for_valley(i, 60.0, cycle_end)
+            yield from self._seek(i, zone, r.family[i], cycle_end=cycle_end)
+
+    def _wait_for_valley(self, i: int, need_min: float, cycle_end: float):
+        start = float(deferred_start_min(self.env.now, cycle_end, need_min, self.valley_public,
+                                         self.timer_spread * self.a.timer_u[i]))
+        if start > self.env.now:
+            yield self.env.timeout(start - self.env.now)
+
+    def _charge_minutes(self, i: int, r: int, target_soc: float) -> float:
+        power = min(self.res_rate[r], self.rules.max_kw[i])
+        cap = self.capacity_list[i]
+        soc = self.level[i] / cap
+        return charge_minutes_one(soc, max(target_soc, soc), cap, power) + self.plug_handling
+
+    def _plug_ac(self, i: int, zone: int, *, dwell_end: float, defer: bool):
+        """Take a free public AC pile near ``zone`` for the dwell; no queue (a driver who finds
+        none free goes without). Returns whether the car plugged in."""
+        level, per_km = self.level[i], self.a.per_km[i]
+        for r in self.infra.nearest["ac_public"][zone].tolist():
+            if r < 0:
+                break
+            res = self.resources[r]
+            if res.count >= res.capacity or self.dist_km[zone, self.res_zone[r]] * per_km > level:
+                continue
+            t = self.time_min[zone, self.res_zone[r]]
+            if t > 0:
+                yield self.env.timeout(t)
+                km = self.dist_km[zone, self.res_zone[r]]
+                self._book(i, km * per_km, km)
+            if res.count >= res.capacity:  # taken while driving there
+                continue
+            yield from self._serve(i, r, target_soc=1.0, dwell_end=max(dwell_end, self.env.now), hold=True,
+                                   defer=defer, origin=zone)
+            return True
+        return False
+
+    def _seek(self, i: int, zone: int, family: str | None, *, cycle_end: float):
+        """Drive to the best reachable candidate, balking at long queues and leaving queues that
+        last too long. Returns False (and records unserved demand) if not served."""
+        candidates = [r for r in self.infra.nearest[family][zone].tolist() if r >= 0] if family else []
         if self.depot_res[i] >= 0:
-            found.append(int(self.depot_res[i]))
-        return found
-
-    def _seek(self, i: int, zone: int):
-        """Drive to the best reachable candidate, balking at long queues; False if stranded."""
-        candidates = self._candidates(i, zone)
+            candidates.append(int(self.depot_res[i]))
         origin = zone
-        per_km, slow = self.a.per_km[i], self.slowdown[i]
+        per_km, slow = self.a.per_km[i], self.rules.slowdown[i]
+        wanted = self.rules.charge_to_soc[i] * self.capacity_list[i] - self.level[i]
+        max_kw = self.rules.max_kw[i]
         tries = 0
-        while candidates:
+        while candidates and tries < self.max_tries:
             best = None
             for r in candidates:
                 dest = self.res_zone[r]
                 km = self.dist_km[zone, dest]
                 if km * per_km <= self.level[i] + 1e-9:
                     t = self.time_min[zone, dest] * slow
-                    score = t + self.resources[r].expected_wait_min(self.mean_service[r])
+                    # drivers weigh the trip, the queue and how fast the pile charges
+                    charge = wanted / min(self.res_rate[r], max_kw) * 60.0 if self.res_kind[r] == "charging" else 0.0
+                    score = t + self.resources[r].expected_wait_min(self.mean_service[r]) + charge
                     if best is None or score < best[0]:
                         best = (score, r, t, km)
             if best is None:
+                self.stranded[i] = True
+                self.unserved.append((i, family or "depot", origin, self.env.now, wanted, "out_of_reach"))
                 return False
             _, r, t, km = best
             candidates.remove(r)
@@ -285,71 +317,106 @@ class FleetModel:
             zone = self.res_zone[r]
             tries += 1
             res = self.resources[r]
-            if candidates and tries < self.max_tries and res.expected_wait_min(self.mean_service[r]) > self.balk_wait:
-                res.balked += int(self.a.weight[i])
+            last = not candidates or tries >= self.max_tries
+            if not last and res.expected_wait_min(self.mean_service[r]) > self.balk_wait:
+                res.balked += self.weight_list[i]
                 continue
-            yield from self._serve(i, r, target_soc=self.charge_to[i], dwell_end=None, origin=origin)
-            return True
+            patience = min(self.patience, max(cycle_end - self.env.now, 0.0))
+            served = yield from self._serve(i, r, target_soc=self.rules.charge_to_soc[i], dwell_end=None,
+                                            origin=origin, patience=patience)
+            if served:
+                return True
+        if not candidates and tries == 0:
+            self.stranded[i] = True
+        self.unserved.append((i, family or "depot", origin, self.env.now, wanted,
+                              "turned_away" if tries else "out_of_reach"))
         return False
 
-    def _serve(self, i: int, r: int, *, target_soc: float, dwell_end: float | None, origin: int | None = None):
-        """Queue at resource ``r``, take energy up to ``target_soc`` (or until ``dwell_end``).
-
-        ``origin`` is the zone where the need arose (default: the station's own zone)."""
+    def _serve(self, i: int, r: int, *, target_soc: float, dwell_end: float | None, origin: int | None = None,
+               patience: float | None = None, hold: bool = False, defer: bool = False):
+        """Queue at resource ``r`` (leaving after ``patience`` minutes), take energy up to
+        ``target_soc`` or until ``dwell_end``. ``hold`` keeps the pile until ``dwell_end``;
+        ``defer`` moves the power flow into the valley. Returns whether it was served."""
         env, res = self.env, self.resources[r]
-        cap = self.capacity_l[i]
         arrive = env.now
         req = res.request()
-        yield req
+        if not req.triggered:
+            if patience is None:
+                yield req
+            else:
+                yield req | env.timeout(patience)
+                if not req.triggered:
+                    req.cancel()
+                    self.reneged[r] += self.weight_list[i]
+                    return False
         res.record_wait(env.now - arrive)
         start = env.now
         kind = self.res_kind[r]
+        cap = self.capacity_list[i]
         soc = self.level[i] / cap
         rate = self.res_rate[r]
         if kind == "swapping":
-            minutes, new_soc, power = rate, 1.0, 0.0
+            flow_start, minutes, new_soc, power = start, rate, 1.0, 0.0
         elif kind in ("lng", "h2"):  # a tank is always filled up
-            minutes, new_soc, power = (1.0 - soc) * cap / rate + self.fuel_handling, 1.0, rate * 60.0
+            minutes, new_soc, power = (1.0 - soc) * cap / rate, 1.0, rate * 60.0
+            flow_start = start + self.fuel_handling
         else:
-            power = min(rate, self.max_kw[i])
+            power = min(rate, self.rules.max_kw[i])
             minutes = charge_minutes_one(soc, max(target_soc, soc), cap, power)
+            flow_start = start + self.plug_handling
+            if defer and dwell_end is not None:
+                flow_start = float(deferred_start_min(flow_start, dwell_end, minutes, self.valley_public,
+                                                      self.timer_spread * self.a.timer_u[i]))
             if dwell_end is not None:
-                minutes = max(0.0, min(minutes, dwell_end - start - self.plug_handling))
+                minutes = max(0.0, min(minutes, dwell_end - flow_start))
             new_soc = soc_after_one(soc, minutes, cap, power)
-            minutes += self.plug_handling
-        yield env.timeout(minutes)
+        flow_end = flow_start + minutes
+        release = max(dwell_end, flow_end) if hold and dwell_end is not None else flow_end
+        yield env.timeout(release - env.now)
         res.release(req)
         energy = (new_soc - soc) * cap
         self.level[i] += energy
         self.charged[i] += energy
-        # running mean of service time, for drivers' wait estimates
-        self.mean_service[r] += 0.05 * (minutes - self.mean_service[r])
-        self.sessions.append((i, r, kind, arrive, start, env.now, energy, power,
+        # running mean of occupancy, for drivers' wait estimates
+        self.mean_service[r] += 0.05 * (release - start - self.mean_service[r])
+        self.sessions.append((i, r, kind, arrive, start, flow_start, flow_end, env.now, energy, power,
                               env.now if dwell_end is None else max(dwell_end, env.now), soc,
                               self.res_zone[r] if origin is None else origin))
+        return True
 
     # ------------------------------------------------------------------ after the run
     def settle_home_charging(self) -> pd.DataFrame:
         """Home sessions of every agent with a home pile that got home below its plug-in level.
 
         A home pile serves one car, so there is no queue; the car charges to full at AC 7 kW
-        (or less if the car accepts less) until the next morning's departure.
+        (or less if the car accepts less) before the next departure, in the valley if its
+        driver answers time-of-use prices.
         """
-        a = self.a
-        idx = np.flatnonzero(a.home_charger & ~self.stranded & ~np.isnan(self.home_at) & (self.level < self.base_below))
-        power = np.minimum(float(load_equipment().at["ac_7kw", "rate"]), self.max_kw[idx])
+        a, r = self.a, self.rules
+        idx = np.flatnonzero(a.home_charger & ~self.stranded & ~self.stopped & ~np.isnan(self.home_at)
+                             & (self.level < r.base_below))
+        power = np.minimum(float(load_equipment().at["ac_7kw", "rate"]), r.max_kw[idx])
         cap = a.capacity[idx]
         soc = self.level[idx] / cap
-        dwell_end = a.blocks[idx, 0, 0] + _DAY_MIN
-        start = self.home_at[idx] + self.plug_handling
-        minutes = np.minimum(charge_minutes(soc, 1.0, cap, power), np.maximum(dwell_end - start, 0.0))
+        depart = a.blocks[idx, 0, 0] + _DAY_MIN
+        plug = self.home_at[idx] + self.plug_handling
+        need = charge_minutes(soc, 1.0, cap, power)
+        start = np.where(a.responsive[idx], deferred_start_min(plug, depart, need, self.valley_home,
+                                                               self.timer_spread * a.timer_u[idx]), plug)
+        minutes = np.minimum(need, np.maximum(depart - start, 0.0))
         energy = (soc_after(soc, minutes, cap, power) - soc) * cap
         self.level[idx] += energy
         self.charged[idx] += energy
         return pd.DataFrame({"agent": idx, "resource": -1, "kind": "home", "arrive_min": self.home_at[idx],
-                             "start_min": start, "end_min": start + minutes, "energy": energy, "power": power,
-                             "dwell_end_min": dwell_end, "soc_start": soc, "origin_zone": a.base_zone[idx]})
+                             "start_min": self.home_at[idx], "charge_start_min": start,
+                             "charge_end_min": start + minutes, "end_min": depart, "energy": energy,
+                             "power": power, "dwell_end_min": depart, "soc_start": soc,
+                             "origin_zone": a.base_zone[idx]})
 
     def session_table(self) -> pd.DataFrame:
         """Sessions at shared resources, one row each (agent and resource indices)."""
         return pd.DataFrame(self.sessions, columns=SESSION_COLUMNS)
+
+    def unserved_table(self) -> pd.DataFrame:
+        """Energy demand that found no station: turned away (queues) or out of reach."""
+        return pd.DataFrame(self.unserved, columns=UNSERVED_COLUMNS)

@@ -1,13 +1,18 @@
 """From a finished day to tables: sessions, station use, 15-minute load, flexibility, vehicles, CO2.
 
 All city figures are weighted: an agent of weight ``w`` stands for ``w`` vehicles. The simulated
-day is a representative one, so energy drawn after midnight (the tail of overnight charging)
-is folded onto the early hours of the same day.
+day is periodic: each vehicle's day runs from its first departure to the next, so clock minutes
+past midnight (a night shift, overnight charging) are folded onto the same day, and a session
+is reported from the day it began.
 
 Power profiles are integrated exactly: a session is one or two intervals of constant power
 (full power, then the taper at its mean power; a fuel fill at its mean flow), and the energy of
 every 15-minute slot is read off the running integral of those steps, so the slots of a session
 add up to its energy.
+
+Station use is reported at the station's real size: utilisation is the weighted occupancy over
+the real units' day, and in a sampled run waits are evaluated at full scale from the weighted
+arrivals (:mod:`fleetsim.fullscale`); with every vehicle simulated they are the simulation's own.
 """
 from __future__ import annotations
 
@@ -19,9 +24,14 @@ from demand.params import StockParams, fuel_params
 
 from .charging import taper_split
 from .engine import FleetModel
+from .fullscale import full_scale_waits
 from .params import sim_constants
+from .vpp import vpp_table
 
-__all__ = ["SLOT_MIN", "build_tables", "step_integral"]
+__all__ = ["SLOT_MIN", "build_tables", "step_integral", "weighted_quantile", "PUBLIC_EQUIPMENT"]
+
+#: equipment of public stations (not depots, not home piles)
+PUBLIC_EQUIPMENT = ("ac_7kw", "dc_60kw", "dc_120kw", "dc_480kw", "lng_dispenser", "h2_dispenser", "swap_bay")
 
 SLOT_MIN = 15
 _DAY = 1440
@@ -60,7 +70,8 @@ def _intervals(model: FleetModel, sessions: pd.DataFrame) -> pd.DataFrame:
     cap = a.capacity[sessions["agent"].to_numpy()]
     kind = sessions["kind"].to_numpy()
     energy = sessions["energy"].to_numpy()
-    start = sessions["start_min"].to_numpy()
+    flow_start = sessions["charge_start_min"].to_numpy()
+    flow_end = sessions["charge_end_min"].to_numpy()
     end = sessions["end_min"].to_numpy()
     power = sessions["power"].to_numpy()
     parts = []
@@ -70,16 +81,16 @@ def _intervals(model: FleetModel, sessions: pd.DataFrame) -> pd.DataFrame:
         soc0 = sessions["soc_start"].to_numpy()[c]
         flat, taper = taper_split(soc0, soc0 + energy[c] / cap[c], cap[c], power[c])
         e_flat = power[c] * flat / 60.0
-        t0 = end[c] - flat - taper  # handling time comes before the energy flows
+        t0 = flow_start[c]
         parts.append((c, t0, t0 + flat, e_flat))
-        parts.append((c, t0 + flat, t0 + flat + taper, energy[c] - e_flat))
+        parts.append((c, t0 + flat, np.maximum(flow_end[c], t0 + flat), energy[c] - e_flat))
     swap = np.flatnonzero((kind == "swapping") & (energy > 0))
     if len(swap):
         recharge = sim_constants()["swap_pack_recharge_min"]
         parts.append((swap, end[swap], end[swap] + recharge, energy[swap]))
     fuel = np.flatnonzero(np.isin(kind, ("lng", "h2")) & (energy > 0))
     if len(fuel):
-        parts.append((fuel, start[fuel], end[fuel], energy[fuel]))
+        parts.append((fuel, flow_start[fuel], flow_end[fuel], energy[fuel]))
     rows, t0, t1, e = (np.concatenate(x) for x in zip(*parts)) if parts else ([np.zeros(0)] * 4)
     keep = t1 > t0
     rows, t0, t1, e = rows[keep].astype(np.int64), t0[keep], t1[keep], e[keep]
@@ -103,12 +114,24 @@ def _slot_energy(intervals: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="slot")
 
 
+_TIME_COLUMNS = ("arrive_min", "start_min", "charge_start_min", "charge_end_min", "end_min", "dwell_end_min")
+
+
+def _fold(raw: pd.DataFrame) -> pd.DataFrame:
+    """Shift every session that began after midnight back by whole days (the periodic day)."""
+    days = np.floor(raw["arrive_min"].to_numpy(float) / _DAY) * _DAY
+    out = raw.copy()
+    for column in _TIME_COLUMNS:
+        out[column] = out[column].to_numpy(float) - days
+    return out
+
+
 def build_tables(model: FleetModel, home: pd.DataFrame, *, zone_ids: np.ndarray, year: int,
-                 stock: StockParams, sample: float) -> dict[str, pd.DataFrame]:
+                 stock: StockParams, sample: float, month: int) -> dict[str, pd.DataFrame]:
     """All simulation tables of a run (see :mod:`fleetsim.schemas` for their columns)."""
     a, infra = model.a, model.infra
     shared = model.session_table()
-    raw = pd.concat([shared, home], ignore_index=True)
+    raw = _fold(pd.concat([shared, home], ignore_index=True))
     agent = raw["agent"].to_numpy()
     res = raw["resource"].to_numpy()
     is_home = res < 0
@@ -125,6 +148,8 @@ def build_tables(model: FleetModel, home: pd.DataFrame, *, zone_ids: np.ndarray,
         "origin_zone_id": zone_ids[raw["origin_zone"].to_numpy(np.int64)].astype(np.int64),
         "arrive_min": raw["arrive_min"].to_numpy(float),
         "start_min": raw["start_min"].to_numpy(float),
+        "charge_start_min": raw["charge_start_min"].to_numpy(float),
+        "charge_end_min": raw["charge_end_min"].to_numpy(float),
         "end_min": raw["end_min"].to_numpy(float),
         "wait_min": (raw["start_min"] - raw["arrive_min"]).to_numpy(float),
         "energy": raw["energy"].to_numpy(float),
@@ -151,56 +176,111 @@ def build_tables(model: FleetModel, home: pd.DataFrame, *, zone_ids: np.ndarray,
         "sessions": sessions,
         "load": load,
         "flexibility": flexibility,
-        "station_use": _station_use(model, sessions),
+        "vpp": vpp_table(flexibility),
+        "station_use": _station_use(model, raw, sessions, sample),
+        "unserved": _unserved(model, zone_ids),
         "vehicles": _vehicles(model, zone_ids),
         "co2_daily": _co2(model, year, stock),
     }
 
 
+def _charger_class(equipment: np.ndarray) -> np.ndarray:
+    return np.where(equipment == "home_ac_7kw", "home", np.where(equipment == "depot_dc_120kw", "depot", "public"))
+
+
 def _flexibility(raw: pd.DataFrame, intervals: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
-    """Charging power that could be deferred in each slot: sessions whose car stays plugged in at
-    least one slot longer than it needs (slack ≥ 15 min) could pause now and still finish."""
-    slack = raw["dwell_end_min"].to_numpy() - raw["end_min"].to_numpy()
+    """Charging power by slot, segment and charger class, and the part of it that could be
+    deferred: sessions whose car stays plugged in at least one slot longer than it needs
+    (slack >= 15 min) could pause now and still finish."""
+    slack = raw["dwell_end_min"].to_numpy() - raw["charge_end_min"].to_numpy()
     elec = sessions["unit"].to_numpy() == "kWh"
     flexible = (slack >= SLOT_MIN) & elec
-    keys = pd.DataFrame({"segment": sessions["segment"], "flexible": flexible})
+    keys = pd.DataFrame({"segment": sessions["segment"], "charger": _charger_class(sessions["equipment"].to_numpy()),
+                         "flexible": flexible})
     energy = _slot_energy(intervals[elec[intervals["row"].to_numpy()]], keys)
     energy["kw"] = energy["energy"] / SLOT_MIN * 60.0
-    table = energy.pivot_table(index=["time_min", "segment"], columns="flexible", values="kw",
+    table = energy.pivot_table(index=["time_min", "segment", "charger"], columns="flexible", values="kw",
                                aggfunc="sum", fill_value=0.0)
     table = table.reindex(columns=[False, True], fill_value=0.0)
     out = pd.DataFrame({"charging_kw": table[False] + table[True], "flexible_kw": table[True]}).reset_index()
-    return out.sort_values(["time_min", "segment"], ignore_index=True)
+    out = out[out["charging_kw"] > 0]
+    return out.sort_values(["time_min", "segment", "charger"], ignore_index=True)
 
 
-def _station_use(model: FleetModel, sessions: pd.DataFrame) -> pd.DataFrame:
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of ``values`` with integer or real ``weights`` (0 when empty)."""
+    values, weights = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
+    if len(values) == 0 or weights.sum() == 0:
+        return 0.0
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    return float(values[order][min(np.searchsorted(cum, q * cum[-1]), len(values) - 1)])
+
+
+def _station_use(model: FleetModel, raw: pd.DataFrame, sessions: pd.DataFrame, sample: float) -> pd.DataFrame:
+    """Per resource at its real size: utilisation over the day, waits, served, turned away."""
     infra = model.infra
-    rows = []
-    span = max(float(_DAY), model.env.now)
-    for r, res in enumerate(model.resources):
-        waits = np.asarray(res.waits_min) if res.waits_min else np.zeros(0)
-        util = res.busy_server_minutes() / (res.capacity * span)
-        rows.append((r, util, res.served, res.balked, res.max_queue,
-                     float(np.median(waits)) if len(waits) else 0.0,
-                     float(np.quantile(waits, 0.95)) if len(waits) else 0.0))
-    use = pd.DataFrame(rows, columns=["r", "utilisation", "served", "balked", "max_queue", "wait_p50_min",
-                                      "wait_p95_min"])
-    served_w = sessions[sessions["station_id"] != "home"].groupby(["station_id", "equipment"])["weight"].sum()
+    shared = raw["resource"].to_numpy() >= 0
+    res = raw["resource"].to_numpy()[shared].astype(np.int64)
+    weight = sessions["weight"].to_numpy(float)[shared]
+    occupancy = (raw["end_min"] - raw["start_min"]).to_numpy(float)[shared]
+    wait = (raw["start_min"] - raw["arrive_min"]).to_numpy(float)[shared]
+    n_res = len(infra.res_count)
+    units = infra.res_count.astype(float)
+    busy = np.bincount(res, weights=weight * occupancy, minlength=n_res)
+    served_w = np.bincount(res, weights=weight, minlength=n_res)
+    served_a = np.bincount(res, minlength=n_res)
+    if sample >= 1.0:
+        p50 = np.zeros(n_res)
+        p95 = np.zeros(n_res)
+        mean = np.divide(np.bincount(res, weights=weight * wait, minlength=n_res), served_w,
+                         out=np.zeros(n_res), where=served_w > 0)
+        order = np.argsort(res, kind="stable")
+        bounds = np.searchsorted(res[order], np.arange(n_res + 1))
+        for r in np.flatnonzero(served_a > 0):
+            rows = order[bounds[r]:bounds[r + 1]]
+            p50[r] = weighted_quantile(wait[rows], weight[rows], 0.5)
+            p95[r] = weighted_quantile(wait[rows], weight[rows], 0.95)
+    else:
+        full = full_scale_waits(pd.DataFrame({"resource": res, "arrive_min": raw["arrive_min"].to_numpy()[shared],
+                                              "start_min": raw["start_min"].to_numpy()[shared],
+                                              "end_min": raw["end_min"].to_numpy()[shared], "weight": weight}),
+                                infra.res_count, infra.res_equipment)
+        mean = full["wait_mean_min"].to_numpy()
+        p95 = full["wait_p95_min"].to_numpy()
+        p50 = np.full(n_res, np.nan)
     return pd.DataFrame({
         "station_id": infra.stations["station_id"].to_numpy()[infra.res_station].astype(str),
         "equipment": infra.res_equipment.astype(str),
         "zone_id": infra.stations["zone_id"].to_numpy()[infra.res_station].astype(np.int64),
         "units": infra.res_count.astype(np.int64),
         "sim_units": infra.res_capacity.astype(np.int64),
-        "utilisation": use["utilisation"].to_numpy(),
-        "wait_p50_min": use["wait_p50_min"].to_numpy(),
-        "wait_p95_min": use["wait_p95_min"].to_numpy(),
-        "served_agents": use["served"].to_numpy().astype(np.int64),
-        "served_vehicles": [int(served_w.get((s, e), 0)) for s, e in zip(
-            infra.stations["station_id"].to_numpy()[infra.res_station], infra.res_equipment)],
-        "balked_vehicles": use["balked"].to_numpy().astype(np.int64),
-        "max_queue": use["max_queue"].to_numpy().astype(np.int64),
+        "utilisation": busy / (units * _DAY),
+        "wait_mean_min": mean,
+        "wait_p50_min": p50,
+        "wait_p95_min": p95,
+        "served_agents": served_a.astype(np.int64),
+        "served_vehicles": served_w.astype(np.int64),
+        "balked_vehicles": np.array([r.balked for r in model.resources], dtype=np.int64),
+        "reneged_vehicles": model.reneged.astype(np.int64),
+        "max_queue": np.array([r.max_queue for r in model.resources], dtype=np.int64),
     })
+
+
+def _unserved(model: FleetModel, zone_ids: np.ndarray) -> pd.DataFrame:
+    """Demand that found no station, by zone of need, station family and reason (weighted)."""
+    table = model.unserved_table()
+    a = model.a
+    unit = np.where(np.isin(a.powertrain, ("LNG", "FCEV")), "kg", "kWh")
+    agent = table["agent"].to_numpy(np.int64)
+    frame = pd.DataFrame({"zone_id": zone_ids[table["zone"].to_numpy(np.int64)].astype(np.int64),
+                          "family": table["family"].astype(str), "reason": table["reason"].astype(str),
+                          "vehicles": a.weight[agent].astype(np.int64),
+                          "energy": np.maximum(table["energy"].to_numpy(float), 0.0) * a.weight[agent],
+                          "unit": unit[agent].astype(str)})
+    out = frame.groupby(["zone_id", "family", "reason", "unit"], as_index=False)[["vehicles", "energy"]].sum()
+    return out[["zone_id", "family", "reason", "vehicles", "energy", "unit"]].sort_values(
+        ["family", "zone_id", "reason"], ignore_index=True)
 
 
 def _vehicles(model: FleetModel, zone_ids: np.ndarray) -> pd.DataFrame:
@@ -212,7 +292,7 @@ def _vehicles(model: FleetModel, zone_ids: np.ndarray) -> pd.DataFrame:
         "base_zone_id": zone_ids[a.base_zone].astype(np.int64), "km": model.km,
         "energy_used": model.used, "energy_charged": model.charged, "start_level": a.start_level.astype(float),
         "end_level": model.level, "unit": unit.astype(str), "petrol_l": model.fuel_l,
-        "stranded": model.stranded,
+        "stranded": model.stranded, "stopped": model.stopped,
     })
 
 

@@ -27,6 +27,7 @@ from network import NetworkParams
 from network.siting.params import SitingParams
 
 from .errors import ScenarioError
+from .tariff import TariffParams
 
 __all__ = [
     "FIRST_YEAR",
@@ -48,11 +49,15 @@ class SimulationParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sample: float = Field(0.01, gt=0, le=1, description="fraction of the fleet simulated; each "
-                          "agent stands for about 1/sample vehicles (integer weights)")
-    month: int = Field(1, ge=1, le=12, description="month whose mean temperature sets EV "
-                       "energy use (the shipped weather covers Sep-Feb; other months use the "
-                       "nearest covered month)")
+    sample: float = Field(1.0, gt=0, le=1, description="fraction of the fleet simulated; each "
+                          "agent stands for about 1/sample vehicles (integer weights); 1 = every vehicle")
+    design_day: str = Field("summer_weekday", description="day type the stations are sized on "
+                            "(data/params/day_types.csv)")
+    month: int | None = Field(None, ge=1, le=12, description="month whose weather the design day "
+                              "takes (default: the day type's hottest or coldest month)")
+    energy_sample: float = Field(0.05, gt=0, le=1, description="fraction of the fleet simulated on "
+                                 "the other day types of the year, for the year's energy only")
+    tariff: TariffParams = Field(default_factory=TariffParams)
     progress: bool = Field(True, description="show a progress bar on long runs")
 
 

@@ -8,16 +8,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from network import load_zones, travel_matrices
+from network import travel_matrices
 
-from .agents import draw_agents, gravity
+from .agents import draw_agents
+from .daytypes import DayType, annual_active_days, design_day
 from .engine import FleetModel
-from .infrastructure import build_infrastructure
+from .infrastructure import build_infrastructure, station_inventory
 from .metrics import build_tables
-from .params import sim_constants
+from .params import duty_params, sim_constants
+from .rules import agent_rules, settle_start_levels
 from .scenario import Scenario
+from .tariff import HOME_TARIFF, PUBLIC_TARIFF, response_shares, valley_window_min
 
-__all__ = ["DayResult", "simulate_day", "fleet_of_year"]
+__all__ = ["DayResult", "simulate_day", "fleet_of_year", "scenario_design_day", "year_stations"]
 
 log = logging.getLogger(__name__)
 
@@ -42,41 +45,77 @@ def fleet_of_year(stock: pd.DataFrame, year: int) -> pd.DataFrame:
     return rows[["segment", "powertrain", "vehicles"]].reset_index(drop=True)
 
 
-def simulate_day(scenario: Scenario, stock: pd.DataFrame, *, stations: pd.DataFrame | None = None,
-                 progress=None) -> DayResult:
-    """Simulate ``scenario.year``'s fleet (from ``stock``) for one representative day.
+def scenario_design_day(scenario: Scenario) -> DayType:
+    """The day the scenario's stations are sized on (``simulation.design_day``, ``month``)."""
+    return design_day(scenario.simulation.design_day, scenario.simulation.month)
 
-    ``stations`` is the public station table to simulate (default: existing chargers plus the
-    assumed gas, hydrogen, swap and truck sites; a siting plan passes its own); ``progress`` is
-    called with the fraction done. Random streams are spawned from the scenario seed, one per
-    stochastic input, so the same scenario and seed give the same tables.
+
+def simulate_day(scenario: Scenario, stock: pd.DataFrame, *, stations: pd.DataFrame | None = None,
+                 progress=None, day: DayType | None = None, sample: float | None = None) -> DayResult:
+    """Simulate ``scenario.year``'s fleet (from ``stock``) for one day of type ``day``.
+
+    ``day`` defaults to the scenario's design day and ``sample`` to ``simulation.sample``;
+    ``stations`` is the public station table to simulate (default: the infrastructure of the
+    scenario year; a siting plan passes its own); ``progress`` is called with the fraction done.
+    Random streams are spawned from the scenario seed, one per stochastic input, so the same
+    scenario and seed give the same tables.
     """
     clock = _Clock()
     sim = scenario.simulation
-    agents_rng, run_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(scenario.seed).spawn(2))
+    day = scenario_design_day(scenario) if day is None else day
+    sample = sim.sample if sample is None else sample
+    month = day.month if day.month is not None else day.months[0]
+    agents_rng, settle_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(scenario.seed).spawn(2))
     zone_ids, time_min, dist_km = travel_matrices(scenario.network)
-    agents = draw_agents(fleet_of_year(stock, scenario.year), sample=sim.sample, month=sim.month,
-                         stock=scenario.stock, network=scenario.network, rng=agents_rng)
+    agents = draw_agents(fleet_of_year(stock, scenario.year), sample=sample, day=day, stock=scenario.stock,
+                         network=scenario.network, rng=agents_rng, response=response_shares(sim.tariff, month))
     clock.lap("agents")
-    infra = build_infrastructure(agents, sample=sim.sample, zone_ids=zone_ids, time_min=time_min,
-                                 public=stations)
-    zones = load_zones().set_index("zone_id").loc[zone_ids]
-    roam = gravity(zones["road_length_km"].clip(lower=0.1).to_numpy(float), time_min,
-                    sim_constants()["commute_beta_per_min"])
-    roam_cdf = np.cumsum(roam, axis=1)
-    model = FleetModel(agents, infra, time_min=time_min, dist_km=dist_km,
-                       truck_speed_factor=scenario.network.truck_speed_factor, roam_cdf=roam_cdf, rng=run_rng)
-    log.info("simulating %d agents (%d vehicles) at %d resources", len(agents), int(agents.weight.sum()),
-             len(infra.res_count))
+    infra = build_infrastructure(agents, sample=sample, zone_ids=zone_ids, time_min=time_min,
+                                 stock=scenario.stock, public=stations if stations is not None else
+                                 year_stations(scenario, stock))
+    has_pile = np.zeros(len(agents), dtype=bool)
+    based = agents.depot >= 0
+    has_pile[based] = infra.depot_resource[agents.depot[based]] >= 0
+    rules = agent_rules(agents, has_depot_pile=has_pile, truck_speed_factor=scenario.network.truck_speed_factor)
+    agents.start_level = _settled_levels(agents, rules, scenario, settle_rng)
+    model = FleetModel(agents, infra, rules, time_min=time_min, dist_km=dist_km,
+                       valley_public=valley_window_min(PUBLIC_TARIFF, month),
+                       valley_home=valley_window_min(HOME_TARIFF, month))
+    log.info("simulating %d agents (%d vehicles) at %d resources on a %s", len(agents), int(agents.weight.sum()),
+             len(infra.res_count), day.name)
     clock.lap("setup")
     model.run(progress)
     home = model.settle_home_charging()
     clock.lap("simpy")
     tables = build_tables(model, home, zone_ids=zone_ids, year=scenario.year, stock=scenario.stock,
-                          sample=sim.sample)
+                          sample=sample, month=month)
     tables["stations"] = infra.stations
     clock.lap("tables")
     return DayResult(tables, len(agents), model.processes, model.events_processed(), clock.seconds, model)
+
+
+def year_stations(scenario: Scenario, stock: pd.DataFrame, plan: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The public stations of the scenario year: the charging network of that year plus a
+    station ``plan``, or without a plan the assumed gas, hydrogen, swap and truck sites sized to
+    the year's fleets."""
+    if plan is not None:
+        return station_inventory(plan, year=scenario.year)
+    fleet = fleet_of_year(stock, scenario.year)
+    lng, fcev = (float(fleet.loc[fleet["powertrain"] == pt, "vehicles"].sum()) for pt in ("LNG", "FCEV"))
+    swap = float(fleet.loc[(fleet["segment"] == "port_tractor") & (fleet["powertrain"] == "BEV"), "vehicles"].sum())
+    return station_inventory(year=scenario.year, fleets=(lng, fcev, swap))
+
+
+def _settled_levels(agents, rules, scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
+    """Start levels where each agent's habits leave it (see :func:`fleetsim.rules.settle_start_levels`)."""
+    seg = pd.Series(agents.segment)
+    active_days = {s: annual_active_days(s) for s in seg.unique()}
+    mean_km = seg.map({s: scenario.stock.segment_params(s).annual_km / d for s, d in active_days.items()})
+    cv = seg.map({s: duty_params()[s]["km_cv"] for s in active_days}).to_numpy(float)
+    return settle_start_levels(
+        agents, rules, active_share=seg.map({s: d / 365.0 for s, d in active_days.items()}).to_numpy(float),
+        km_sigma=np.sqrt(np.log(1 + cv**2)), mean_active_km=mean_km.to_numpy(float),
+        days=int(sim_constants()["settle_days"]), rng=rng)
 
 
 class _Clock:

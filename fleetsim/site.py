@@ -29,13 +29,13 @@ import demand as stock_model
 from network import load_zones, travel_matrices, zone_graph
 from network.siting import frlm
 from network.siting.plan import FAMILY_EQUIPMENT, PhasePlan, plan_capex, plan_phase, validate_plan
-from network.stations import (existing_stations, freight_sites, load_equipment, new_station_table, station_kind,
-                              zone_of_points)
+from network.growth import stations_of_year
+from network.stations import freight_sites, load_equipment, new_station_table, station_kind, zone_of_points
 
 from .infrastructure import station_inventory
 from .params import duty_params, sim_constants
 from .scenario import Scenario
-from .simulate import simulate_day
+from .simulate import simulate_day, year_stations
 
 __all__ = ["SitingOutcome", "plan_stations", "demand_from_day", "demand_from_stock", "existing_capacity",
            "charger_metrics"]
@@ -55,11 +55,12 @@ class SitingOutcome:
     notes: list[str] = field(default_factory=list)
 
     def stations(self, year: int) -> pd.DataFrame:
-        """Public stations standing in ``year``: existing chargers and the plan's sites built by then."""
+        """Public stations standing in ``year``: the charging network of that year and the plan's
+        sites built by then."""
         built = self.siting[self.siting["year_built"] <= year]
         rows = [{"station_id": r.site, "zone_id": r.zone_id, "lon": r.lon, "lat": r.lat, "source": "plan",
                  **{n: getattr(r, n) for n in load_equipment().index}} for r in built.itertuples(index=False)]
-        return station_inventory(new_station_table(_merge(rows)))
+        return station_inventory(new_station_table(_merge(rows)), year=year)
 
 
 def _family(equipment: pd.Series, segment: pd.Series) -> pd.Series:
@@ -266,21 +267,22 @@ def plan_stations(scenario: Scenario, *, progress=None, demand_source: str = "si
 
     for year in sorted(params.phase_years):
         year_scenario = scenario.model_copy(update={"year": year})
-        standing = station_inventory(new_station_table(built) if phases else None)
+        standing = year_stations(year_scenario, stock, new_station_table(built) if phases else None)
         day = simulate_day(year_scenario, stock, stations=standing)
         depots = day.tables["stations"]
         depot_piles[year] = int(depots.loc[depots["source"] == "depot (modelled)", "depot_dc_120kw"].sum())
         tick()
         demand = demand_from_day(day.tables) if demand_source == "simulation" else \
             demand_from_stock(stock, year, scenario)
-        existing = existing_capacity(station_inventory(new_station_table(built)))
+        existing = existing_capacity(year_stations(year_scenario, stock, new_station_table(built)))
         plan = plan_phase(year, demand, existing, zone_ids=zone_ids, time_min=time_min, params=params,
                           forced=forced if not phases else None, spent_cny=spent)
         validate_plan(plan, demand, existing, params, spent_cny=spent)
         tick()
         for _ in range(params.resize_rounds):
             rows = built + _plan_rows(plan)
-            check = simulate_day(year_scenario, stock, stations=station_inventory(new_station_table(_merge(rows))))
+            check = simulate_day(year_scenario, stock,
+                                 stations=year_stations(year_scenario, stock, new_station_table(_merge(rows))))
             tick()
             if _resize(plan, check.tables["station_use"], params) == 0:
                 break
@@ -331,10 +333,10 @@ def _siting_table(phases: list[PhasePlan], params) -> pd.DataFrame:
 def charger_metrics(outcome: SitingOutcome, stock: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """Target metrics of the plan per phase year: charging points, fast chargers, integrated
     stations and expressway coverage (``metric, year, value``)."""
-    existing = existing_stations()
     rows = []
     for plan in outcome.phases:
         year = plan.year
+        existing = stations_of_year(year)
         upto = outcome.siting[outcome.siting["year_built"] <= year]
         public_all = existing[["ac_7kw", *_DC]].to_numpy().sum() + upto[["ac_7kw", *_DC]].to_numpy().sum()
         public_dc = existing[list(_DC)].to_numpy().sum() + upto[list(_DC)].to_numpy().sum()

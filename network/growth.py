@@ -225,23 +225,26 @@ def stations_of_year(year: int) -> pd.DataFrame:
     return _stations_of_year(int(year)).copy()
 
 
-def assumed_sites(*, lng_vehicles: float | None = None, fcev_vehicles: float | None = None) -> pd.DataFrame:
+def assumed_sites(*, lng_vehicles: float | None = None, fcev_vehicles: float | None = None,
+                  swap_vehicles: float | None = None) -> pd.DataFrame:
     """The assumed LNG, hydrogen, swap and truck-charging sites, dispensers scaled to a fleet.
 
     Each LNG site's dispensers become ``max(assumed, ceil(assumed × lng_vehicles / base))``,
     where ``base`` is the fleet the assumed counts serve (assumed dispensers ×
-    ``lng_vehicles_per_dispenser``); likewise for hydrogen with ``fcev_vehicles``. ``None``
+    ``lng_vehicles_per_dispenser``); likewise for hydrogen with ``fcev_vehicles`` and for swap
+    bays with ``swap_vehicles`` (battery yard tractors, ``swap_vehicles_per_bay``). ``None``
     keeps the assumed counts.
     """
     params = growth_params()
     sites = pd.read_csv(data_path("params", "assumed_stations.csv"))
     for column, name, fleet in (("lng_dispenser", "lng_vehicles", lng_vehicles),
-                                ("h2_dispenser", "fcev_vehicles", fcev_vehicles)):
+                                ("h2_dispenser", "fcev_vehicles", fcev_vehicles),
+                                ("swap_bay", "swap_vehicles", swap_vehicles)):
         if fleet is None:
             continue
         if isinstance(fleet, bool) or not isinstance(fleet, (int, float, np.number)) or not 0 <= fleet < np.inf:
             raise ValueError(f"{name}: must be a number >= 0 (got {fleet!r})")
-        per = params[f"{name}_per_dispenser"]
+        per = params[f"{name}_per_dispenser" if column != "swap_bay" else f"{name}_per_bay"]
         assumed = sites[column].to_numpy()
         served = assumed.sum() * per
         scaled = np.ceil(assumed * fleet / served).astype(np.int64)

@@ -1,0 +1,256 @@
+"""The credible day: periodic, supply-limited, priced, counted as a grid operator counts it.
+
+Each check holds a figure against something outside the model: a hand calculation, Erlang C,
+conservation, or the data file that states the rule.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import demand
+from fleetsim.charging import charge_minutes
+from fleetsim.daytypes import day_types, design_day, relative_energy_factor, temperature_factor
+from fleetsim.fullscale import full_scale_waits
+from fleetsim.infrastructure import station_inventory
+from fleetsim.params import duty_params, sim_constants
+from fleetsim.queues import station_queue
+from fleetsim.scenario import load_scenario
+from fleetsim.simulate import simulate_day, year_stations
+from fleetsim.tariff import TariffParams, deferred_start_min, response_shares
+from fleetsim.vpp import vpp_contribution_mw, vpp_params, vpp_table
+from network import load_equipment
+from network.queueing import erlang_c_mean_wait
+
+
+def _scenario(sample: float, year: int = 2025, **simulation):
+    scenario = load_scenario(f"shenzhen-{year}")
+    return scenario.model_copy(update={"simulation": scenario.simulation.model_copy(
+        update={"sample": sample, **simulation})})
+
+
+@pytest.fixture(scope="module")
+def day():
+    scenario = _scenario(0.01)
+    stock = demand.project_stock(scenario.stock)
+    return scenario, stock, simulate_day(scenario, stock)
+
+
+# ---------------------------------------------------------------- the periodic day
+def test_no_session_begins_outside_the_day(day):
+    sessions = day[2].tables["sessions"]
+    assert sessions["arrive_min"].between(0, 1440, inclusive="left").all()
+    # a session that began before midnight may run into the next morning, never past the next departure
+    model = day[2].model
+    next_departure = model.a.blocks[sessions["vehicle"].to_numpy(), 0, 0] + 1440
+    raw_start = model.session_table()["start_min"].to_numpy()
+    assert (raw_start < (model.a.blocks[model.session_table()["agent"].to_numpy(), 0, 0] + 1440 + 1e-6)).all()
+    assert (sessions["end_min"].to_numpy() <= next_departure + 1440).all()
+
+
+def test_the_day_ends_in_the_state_it_starts(day):
+    """Stored energy at the end of the day equals the start within 1% for batteries (sampled
+    stations have room for everyone, so nothing is unserved): the habits' settled state is
+    stationary. The 1% sample holds about 150 gas vehicles that fill up every week or so, so
+    their tanks are held to the noise of about 20 fills a day (5%)."""
+    v = day[2].tables["vehicles"]
+    for unit, tolerance in (("kWh", 0.01), ("kg", 0.05)):
+        mine = v[v["unit"] == unit]
+        start = (mine["start_level"] * mine["weight"]).sum()
+        end = (mine["end_level"] * mine["weight"]).sum()
+        assert abs(end - start) / start < tolerance, unit
+
+
+def test_settled_levels_respect_the_habits(day):
+    """A vehicle that plugs in at home or at its depot never starts its day below its plug-in level."""
+    model = day[2].model
+    plugs = model.rules.plugs_at_base & (model.rules.base_below > 0)
+    start = model.a.start_level
+    assert (start[plugs] >= model.rules.base_below[plugs] - 1e-9).all()
+    assert (start >= 0).all() and (start <= model.a.capacity + 1e-9).all()
+
+
+def test_not_every_vehicle_drives(day):
+    v = day[2].tables["vehicles"]
+    share = (v["weight"] * (v["km"] > 0)).groupby(v["segment"]).sum() / v.groupby("segment")["weight"].sum()
+    activity = pd.read_csv(__import__("shenzhen_data").data_path("params", "activity.csv"))
+    weekday = activity[activity["parameter"] == "weekday_active_share"].set_index("segment")["value"]
+    private = share["private_car"]
+    assert private == pytest.approx(weekday["private_car"], abs=0.03)
+
+
+def test_charging_power_and_handling_by_hand(day):
+    """Every public DC session: the energy flows after the plug-handling minutes, at the lower of
+    the pile's rating and the car's acceptance, for the time the taper formula gives."""
+    model, sessions = day[2].model, day[2].model.session_table()
+    dc = sessions[(sessions["kind"] == "charging") & (sessions["energy"] > 1e-6)]
+    dc = dc[np.isin(model.infra.res_equipment[dc["resource"].to_numpy()], ("dc_60kw", "dc_120kw", "dc_480kw"))]
+    assert len(dc) > 100
+    agent = dc["agent"].to_numpy()
+    rate = load_equipment().loc[model.infra.res_equipment[dc["resource"].to_numpy()], "rate"].to_numpy(float)
+    accept = pd.Series(model.a.segment[agent]).map({s: d["max_charge_kw"] for s, d in duty_params().items()})
+    power = np.minimum(rate, accept.to_numpy(float))
+    assert np.allclose(dc["power"], power)
+    handling = sim_constants()["plug_handling_min"]
+    assert np.allclose(dc["charge_start_min"] - dc["start_min"], handling)
+    cap = model.a.capacity[agent]
+    soc0 = dc["soc_start"].to_numpy()
+    minutes = charge_minutes(soc0, soc0 + dc["energy"].to_numpy() / cap, cap, power)
+    assert np.allclose(dc["charge_end_min"] - dc["charge_start_min"], minutes, rtol=1e-6, atol=1e-6)
+    # a 20% -> 80% charge of a 60 kWh car at 120 kW: 36 kWh in 18 minutes, below the taper
+    assert charge_minutes(0.2, 0.8, 60.0, 120.0) == pytest.approx(18.0)
+
+
+def test_depot_piles_follow_the_fleets_need(day):
+    """A bus depot's piles: its buses' daily energy at 120 kW over the depot's charging hours at
+    the target utilisation, rounded up (hand calculation from the data files)."""
+    scenario, _, result = day
+    model = result.model
+    stations = result.tables["stations"]
+    depot = stations[stations["station_id"].str.startswith("depot-bus-")].iloc[0]
+    index = int(depot["station_id"].rsplit("-", 1)[1])
+    mine = (model.a.depot == index) & (model.a.powertrain == "BEV")
+    km_per_day = scenario.stock.segment_params("bus").annual_km / 365.0
+    energy = (model.a.per_km[mine] * model.a.weight[mine]).sum() * km_per_day
+    hours = duty_params()["bus"]["depot_charge_hours"] * sim_constants()["depot_target_utilisation"]
+    assert depot["depot_dc_120kw"] == int(np.ceil(energy / 120.0 / hours - 1e-9))
+
+
+# ---------------------------------------------------------------- supply and unserved demand
+def test_short_supply_is_reported_not_queued():
+    """With one DC pile left in every public station, drivers are turned away and reported;
+    no one waits longer than their patience and no session starts after the day."""
+    scenario = _scenario(1.0)
+    scenario = scenario.model_copy(update={"year": 2025})
+    stock = demand.project_stock(scenario.stock)
+    # a small city: only taxis, a real network cut to one DC pile per station and few stations
+    fleet_stock = stock[(stock["segment"] == "taxi") | (stock["year"] != 2025)]
+    stations = year_stations(scenario, stock).copy()
+    dc = ["dc_60kw", "dc_120kw", "dc_480kw"]
+    stations[dc] = np.minimum(stations[dc], 1)
+    stations = stations.iloc[::20].reset_index(drop=True)
+    result = simulate_day(scenario, fleet_stock, stations=stations)
+    unserved = result.tables["unserved"]
+    assert unserved["vehicles"].sum() > 0
+    assert set(unserved["family"]) <= {"dc_public", "depot"}
+    waits = result.tables["sessions"]["wait_min"]
+    assert waits.max() <= sim_constants()["queue_patience_min"] + 1e-6
+    assert (result.tables["sessions"]["arrive_min"] < 1440).all()
+
+
+# ---------------------------------------------------------------- time-of-use prices
+def test_deferred_start_by_hand():
+    valley = (0.0, 480.0)
+    # plugged in at 19:00, leaves at 07:30 next day, needs 3 h: starts at midnight + 10 min spread
+    assert deferred_start_min(1140.0, 1890.0, 180.0, valley, 10.0) == pytest.approx(1450.0)
+    # needs 10 h: starts as late as still finishes before leaving (07:30 - 10 h = 21:30)
+    assert deferred_start_min(1140.0, 1890.0, 600.0, valley, 10.0) == pytest.approx(1290.0)
+    # plugged in inside the valley: starts at once
+    assert deferred_start_min(1500.0, 1890.0, 60.0, valley, 10.0) == pytest.approx(1500.0)
+    # plugged in at 05:00 (before the valley ends): at once too
+    assert deferred_start_min(300.0, 1000.0, 60.0, valley, 10.0) == pytest.approx(300.0)
+
+
+def test_price_levers_move_the_response():
+    base = response_shares(TariffParams(), 7)
+    cheaper = response_shares(TariffParams(valley_price_cny_per_kwh=0.1), 7)
+    no_gap = response_shares(TariffParams(valley_price_cny_per_kwh=0.65), 7)
+    assert cheaper["taxi"] > base["taxi"] > no_gap["taxi"] == 0.0
+    assert response_shares(TariffParams(response_share=1.0), 7)["bus"] == 1.0
+
+
+def test_responding_drivers_charge_in_the_valley():
+    """All drivers responding against none: home and depot energy moves into 00:00-08:00."""
+    stock = None
+
+    def valley_share(share: float) -> float:
+        nonlocal stock
+        scenario = _scenario(0.005, tariff=TariffParams(response_share=share))
+        stock = demand.project_stock(scenario.stock) if stock is None else stock
+        flex = simulate_day(scenario, stock).tables["flexibility"]
+        base = flex[flex["charger"].isin(["home", "depot"])]
+        return base.loc[base["time_min"] < 480, "charging_kw"].sum() / base["charging_kw"].sum()
+
+    none, everyone = valley_share(0.0), valley_share(1.0)
+    assert everyone > none + 0.2
+    assert everyone > 0.8
+
+
+# ---------------------------------------------------------------- the VPP figure
+def test_vpp_counts_only_what_a_grid_operator_dispatches():
+    slots = np.arange(0, 1440, 15)
+    flex = pd.DataFrame({"time_min": np.repeat(slots, 3), "segment": "bus",
+                         "charger": np.tile(["public", "depot", "home"], len(slots)),
+                         "charging_kw": 2000.0, "flexible_kw": 1000.0})
+    table = vpp_table(flex)
+    p = vpp_params()
+    inside = table[table["in_window"]]
+    outside = table[~table["in_window"]]
+    assert (outside["dispatchable_mw"] == 0).all()
+    public = inside[inside["charger"] == "public"]["dispatchable_mw"]
+    assert np.allclose(public, 1.0 * p["ev_charging_enrolled_share"] * p["ev_event_response_share"])
+    assert (inside[inside["charger"] == "home"]["dispatchable_mw"] == p["home_enrolled_share"]).all()
+    expected = (p["ev_charging_enrolled_share"] + p["depot_enrolled_share"] + p["home_enrolled_share"]) \
+        * p["ev_event_response_share"]
+    assert vpp_contribution_mw(table) == pytest.approx(expected)
+    # windows 10-12 and 14-19: seven hours
+    assert inside["hour"].nunique() == 7
+
+
+# ---------------------------------------------------------------- full-scale waits of a sampled run
+def test_full_scale_waits_match_erlang_c():
+    """Forty stations with a day of steady Poisson arrivals, thinned to 1 in 5, each kept
+    arrival standing for 5: the full-scale estimate gives back the M/M/c wait at the real
+    number of servers, which the station queue simulation also gives (drivers' patience cuts
+    the longest waits a little)."""
+    rng = np.random.default_rng(3)
+    servers, service, per_h, stations = 10, 30.0, 16.0, 40  # offered load 8 erlangs
+    frames = []
+    for r in range(stations):
+        arrivals = np.sort(rng.uniform(0, 1440, rng.poisson(per_h * 24)))
+        keep = arrivals[rng.random(len(arrivals)) < 0.2]
+        frames.append(pd.DataFrame({"resource": r, "arrive_min": keep, "start_min": keep,
+                                    "end_min": keep + rng.exponential(service, len(keep)), "weight": 5}))
+    sessions = pd.concat(frames, ignore_index=True)
+    units = np.full(stations, servers)
+    got = full_scale_waits(sessions, units, np.full(stations, "dc_120kw"))
+    exact = erlang_c_mean_wait(per_h, service, servers)
+    assert station_queue(per_h, service, servers, hours=4000, seed=5).mean_wait_min == pytest.approx(exact, rel=0.1)
+    assert got["wait_mean_min"].mean() == pytest.approx(exact, rel=0.3)
+    # four times the load: every station saturated, drivers wait about their patience
+    overloaded = full_scale_waits(sessions.assign(weight=20), units, np.full(stations, "dc_120kw"))
+    patience = sim_constants()["queue_patience_min"]
+    assert (overloaded["wait_mean_min"] > 0.8 * patience).all() and (overloaded["wait_p95_min"] <= patience).all()
+
+
+def test_full_scale_waits_carry_an_overload_backlog_by_hand():
+    """One server, 30-minute sessions (2 an hour of capacity), 3 arrivals in hour 8 and 1 in
+    hour 9: hour 8 piles up 1 vehicle, half of it on average (15 min); hour 9 starts behind
+    that 1 (30 min, the patience cap); the hour-9 arrival's Erlang part is 0 after the cap."""
+    arrive = np.r_[np.full(3, 8 * 60 + 1.0), 9 * 60 + 1.0]
+    sessions = pd.DataFrame({"resource": 0, "arrive_min": arrive, "start_min": arrive, "end_min": arrive + 30.0,
+                             "weight": 1})
+    got = full_scale_waits(sessions, np.array([1]), np.array(["dc_60kw"]))
+    assert got["wait_mean_min"].iloc[0] == pytest.approx((3 * 15.0 + 30.0) / 4)
+
+
+# ---------------------------------------------------------------- day types
+def test_day_types_cover_the_year_and_keep_its_energy():
+    types = day_types()
+    assert sum(t.days_per_year for t in types) == 365
+    mean = np.mean([relative_energy_factor(m) for m in range(1, 13)])
+    assert mean == pytest.approx(1.0)
+    weighted = sum(t.days_per_year * t.energy_factor() for t in types) / 365
+    assert weighted == pytest.approx(1.0, abs=0.005)
+    hot = design_day()
+    assert hot.month == 7 and hot.weekday
+    assert temperature_factor(7) > temperature_factor(4) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="design_day"):
+        design_day("monsoon_day")
+
+
+def test_station_inventory_of_the_year_grows():
+    small, large = station_inventory(year=2022), station_inventory(year=2030)
+    assert large["dc_120kw"].sum() > small["dc_120kw"].sum()
+    assert large["ac_7kw"].sum() >= small["ac_7kw"].sum()
