@@ -7,8 +7,8 @@ import pytest
 
 import demand
 from fleetsim.agents import integer_weights
-from fleetsim.charging import temperature_factor
-from fleetsim.infrastructure import station_inventory
+from fleetsim.daytypes import design_day
+from fleetsim.simulate import year_stations
 from fleetsim.metrics import SLOT_MIN
 from fleetsim.scenario import load_scenario
 from fleetsim.simulate import fleet_of_year, simulate_day
@@ -90,8 +90,9 @@ def test_load_holds_all_session_energy(day):
 
 
 def test_daily_energy_agrees_with_the_stock_model(day):
-    """BEV private cars: simulated kWh per vehicle-day x 365 against the stock model's annual
-    electricity per vehicle (the day is January, so the weather factor is included)."""
+    """BEV private cars: simulated kWh per vehicle-day against the stock model's annual
+    electricity per vehicle over 365 days, times the design day's weather factor and its
+    weekday activity."""
     scenario, stock, result = day
     v = result.tables["vehicles"]
     bev = v[(v["segment"] == "private_car") & (v["powertrain"] == "BEV")]
@@ -102,7 +103,10 @@ def test_daily_energy_agrees_with_the_stock_model(day):
     vehicles = stock[(stock["year"] == scenario.year) & (stock["segment"] == "private_car")
                      & (stock["powertrain"] == "BEV")]["vehicles"].sum()
     annual_kwh_per_vehicle = row["final_energy_gwh"].sum() * 1e6 / vehicles
-    expected_per_day = annual_kwh_per_vehicle / 365 * temperature_factor(scenario.simulation.month)
+    expected_per_day = annual_kwh_per_vehicle / 365 * design_day().energy_factor()
+    # a weekday: the share of private cars driving on a weekday over the year's mean share
+    from fleetsim.daytypes import activity_share, annual_active_days
+    expected_per_day *= activity_share("private_car", True) / (annual_active_days("private_car") / 365)
     assert per_day == pytest.approx(expected_per_day, rel=0.06)
 
 
@@ -111,7 +115,7 @@ def test_more_chargers_never_longer_waits():
     stock = demand.project_stock(scenario.stock)
 
     def mean_public_wait(factor: int) -> float:
-        inventory = station_inventory().copy()
+        inventory = year_stations(scenario, stock).copy()
         for column in ("dc_60kw", "dc_120kw", "dc_480kw"):
             inventory[column] *= factor
         s = simulate_day(scenario, stock, stations=inventory).tables["sessions"]
@@ -125,7 +129,7 @@ def test_more_chargers_never_longer_waits():
 def test_vehicles_without_a_station_are_stranded_and_counted():
     scenario = _scenario(0.005, 2025)
     stock = demand.project_stock(scenario.stock)
-    no_gas = station_inventory().copy()
+    no_gas = year_stations(scenario, stock).copy()
     no_gas[["lng_dispenser", "h2_dispenser"]] = 0
     result = simulate_day(scenario, stock, stations=no_gas)
     v = result.tables["vehicles"]
