@@ -229,11 +229,21 @@ def read_manifest(run_dir: str | Path) -> dict:
     """The manifest of a finished run; :class:`ResultsError` when the folder is not one."""
     path = Path(run_dir) / MANIFEST
     try:
-        return json.loads(path.read_text())
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         raise ResultsError(f"{run_dir}: not a finished results folder (no {MANIFEST})") from None
-    except (OSError, json.JSONDecodeError) as err:
-        raise ResultsError(f"{run_dir}: unreadable {MANIFEST} ({err})") from None
+    except UnicodeDecodeError as err:
+        raise ResultsError(f"{run_dir}: unreadable {MANIFEST} (not UTF-8 text, byte {err.start})") from None
+    except (OSError, ValueError, RecursionError) as err:  # JSONDecodeError is a ValueError
+        raise ResultsError(f"{run_dir}: unreadable {MANIFEST} ({_short(err)})") from None
+    if not isinstance(manifest, dict):
+        raise ResultsError(f"{run_dir}: unreadable {MANIFEST} (a JSON {type(manifest).__name__}, not an object)")
+    return manifest
+
+
+def _short(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def read_table(run_dir: str | Path, name: str) -> pd.DataFrame:
@@ -243,5 +253,5 @@ def read_table(run_dir: str | Path, name: str) -> pd.DataFrame:
         raise ResultsError(f"{run_dir}: no table {name!r}")
     try:
         return pq.read_table(path).to_pandas()
-    except (OSError, pa.ArrowInvalid) as err:
-        raise ResultsError(f"{run_dir}: table {name!r} is unreadable ({err})") from None
+    except (OSError, pa.ArrowException, ValueError) as err:
+        raise ResultsError(f"{run_dir}: table {name!r} is unreadable ({_short(err)})") from None
