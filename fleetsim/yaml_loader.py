@@ -133,9 +133,10 @@ def parse_yaml(text: str, *, origin: str, error: type[ValueError] = ScenarioErro
         mark = getattr(err, "problem_mark", None)
         problem = getattr(err, "problem", None) or (str(err).splitlines() or ["unreadable"])[0]
         raise error(one_line(f"{origin}: broken YAML{_at(mark)}: {problem}")) from None
-    except (ValueError, OverflowError, RecursionError) as err:
-        # a scalar YAML resolves but Python cannot build, e.g. the timestamp 2030-02-30
-        raise error(one_line(f"{origin}: unreadable value: {err}")) from None
+    except Exception as err:  # noqa: BLE001
+        # a scalar YAML resolves but Python cannot build: the timestamp 2030-02-30 (ValueError),
+        # an explicit "!!timestamp" on a non-date (AttributeError inside PyYAML), ...
+        raise error(one_line(f"{origin}: unreadable value: {show(str(err))}")) from None
 
 
 def load_yaml_file(path: str | Path, *, origin: str | None = None,
