@@ -72,7 +72,8 @@ def _warm(state: DashboardState) -> None:
         log.debug("warming the dashboard's caches failed", exc_info=True)
 
 
-def create_app(results_dirs: list[Path], *, runs_root: Path, cache_dir: Path | None = None) -> dash.Dash:
+def create_app(results_dirs: list[Path], *, runs_root: Path, cache_dir: Path | None = None,
+               scenarios_dir: Path | None = None) -> dash.Dash:
     """Build the dashboard over ``results_dirs``.
 
     Parameters
@@ -84,6 +85,9 @@ def create_app(results_dirs: list[Path], *, runs_root: Path, cache_dir: Path | N
         Where the Run page writes new runs; runs already there are listed too (newest first).
     cache_dir : Path, optional
         Folder of the background-job cache; default a temporary folder removed at exit.
+    scenarios_dir : Path, optional
+        The one folder whose scenario files the Run page may start from, besides the built-in
+        scenarios.
 
     Returns
     -------
@@ -91,7 +95,8 @@ def create_app(results_dirs: list[Path], *, runs_root: Path, cache_dir: Path | N
         The app; its Flask server is ``app.server``.
     """
     reader = ResultsReader([Path(p) for p in results_dirs], Path(runs_root))
-    state = DashboardState(reader=reader, runs_root=Path(runs_root))
+    state = DashboardState(reader=reader, runs_root=Path(runs_root),
+                           scenarios_dir=Path(scenarios_dir) if scenarios_dir is not None else None)
     if cache_dir is None:
         cache_dir = Path(tempfile.mkdtemp(prefix="fleetsim-dashboard-"))
         atexit.register(shutil.rmtree, cache_dir, True)

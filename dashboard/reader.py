@@ -102,6 +102,34 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
+def _run_info(run_id: str, folder: Path, name: str) -> RunInfo:
+    """The listing entry of a run folder; :class:`ResultsError` says what is wrong with it.
+
+    A manifest is read defensively: any JSON may sit in a folder, so every field used is
+    checked for its type. A table missing on disk is reported by the pages that need it.
+    """
+    manifest = read_manifest(folder)
+    scenario = manifest.get("scenario")
+    if not isinstance(scenario, dict):
+        raise ResultsError(f"{folder}: {MANIFEST} has no scenario")
+    simulation = scenario.get("simulation")
+    tables = manifest.get("tables")
+    if not isinstance(tables, dict) or not tables:
+        raise ResultsError(f"{folder}: {MANIFEST} lists no tables")
+    year = scenario.get("year")
+    year = year if isinstance(year, int) and not isinstance(year, bool) else None
+    sample = simulation.get("sample") if isinstance(simulation, dict) else None
+    seed = manifest.get("seed", scenario.get("seed"))
+    label = f"{name} ({year}, sample {_plain(sample)}, seed {_plain(seed)})"
+    return RunInfo(run_id, label, name, _plain(scenario.get("name", "")), year)
+
+
+def _plain(value) -> str:
+    """A manifest value for a label: short text whatever the JSON holds."""
+    text = "" if value is None else " ".join(str(value).split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 class ResultsReader:
     """Finds results folders and reads their tables through a small cache.
 
@@ -124,6 +152,8 @@ class ResultsReader:
         self._infos: dict[tuple[str, str, int], RunInfo] = {}
         self.problems: list[str] = []
         self.refresh()
+        for problem in self.problems:  # said once at start-up as well as on every page
+            log.warning("%s", problem)
 
     # ---- discovery -------------------------------------------------------------------------
 
@@ -133,28 +163,41 @@ class ResultsReader:
         sweeps: dict[str, SweepInfo] = {}
         problems: list[str] = []
         for folder in self.results_dirs:
-            if not folder.exists():
-                problems.append(f"{folder}: no such folder")
-            elif _is_run(folder):
-                self._add_run(runs, folder, folder.name)
-            elif _is_sweep(folder):
-                self._add_sweep(runs, sweeps, folder)
-            elif folder.is_dir():
-                found = self._scan_collection(runs, sweeps, folder)
-                if not found:
-                    problems.append(f"{folder}: no results folders in it (no {MANIFEST} found)")
-            else:
-                problems.append(f"{folder}: not a folder")
+            try:
+                problem = self._scan_given(runs, sweeps, folder)
+            except (OSError, ValueError) as err:  # a folder that changes or breaks while listed
+                problem = f"{folder}: cannot be read ({err})"
+            if problem:
+                problems.append(problem)
         if self.runs_root.is_dir():
             children = sorted(_visible_dirs(self.runs_root), key=_mtime, reverse=True)
             for child in children:
-                if _is_run(child):
-                    self._add_run(runs, child, child.name)
-                elif _is_sweep(child):
-                    self._add_sweep(runs, sweeps, child)
+                try:
+                    if _is_run(child):
+                        self._add_run(runs, child, child.name)
+                    elif _is_sweep(child):
+                        self._add_sweep(runs, sweeps, child)
+                except (OSError, ValueError) as err:
+                    problems.append(f"{child}: cannot be read ({err})")
+        problems += [info.problem for info in runs.values() if info.problem]
         with self._lock:
             self._runs, self._sweeps, self.problems = runs, sweeps, problems
         return list(runs.values())
+
+    def _scan_given(self, runs, sweeps, folder: Path) -> str:
+        """List one folder given on the command line; the problem with it, or ""."""
+        if not folder.exists():
+            return f"{folder}: no such folder"
+        if _is_run(folder):
+            self._add_run(runs, folder, folder.name)
+        elif _is_sweep(folder):
+            self._add_sweep(runs, sweeps, folder)
+        elif folder.is_dir():
+            if not self._scan_collection(runs, sweeps, folder):
+                return f"{folder}: no results folders in it (no {MANIFEST} found)"
+        else:
+            return f"{folder}: not a folder"
+        return ""
 
     def _scan_collection(self, runs, sweeps, folder: Path) -> int:
         count = 0
@@ -187,13 +230,7 @@ class ResultsReader:
             runs[run_id] = cached
             return run_id
         try:
-            manifest = read_manifest(folder)
-            scenario = manifest.get("scenario", {})
-            year = scenario.get("year")
-            sample = scenario.get("simulation", {}).get("sample")
-            seed = manifest.get("seed", scenario.get("seed"))
-            label = f"{name} ({year}, sample {sample}, seed {seed})"
-            runs[run_id] = RunInfo(run_id, label, name, str(scenario.get("name", "")), year)
+            runs[run_id] = _run_info(run_id, folder, name)
         except ResultsError as err:
             runs[run_id] = RunInfo(run_id, f"{name} (unreadable)", name, problem=str(err))
         self._infos[key] = runs[run_id]
@@ -215,6 +252,8 @@ class ResultsReader:
 
     def run_info(self, run_id: str) -> RunInfo:
         """The listing entry of ``run_id``; :class:`ResultsError` when it is not a known run."""
+        if not isinstance(run_id, str):  # a request may post anything
+            raise ResultsError(f"not a run id: a {type(run_id).__name__}")
         with self._lock:
             info = self._runs.get(run_id)
         if info is None:
@@ -297,6 +336,8 @@ class ResultsReader:
 
     def bands(self, sweep_id: str) -> pd.DataFrame:
         """The sweep's ``bands.parquet``: ``point, figure, year, unit, p05, p50, p95, n_seeds``."""
+        if not isinstance(sweep_id, str):
+            raise ResultsError(f"not a sweep id: a {type(sweep_id).__name__}")
         with self._lock:
             known = sweep_id in self._sweeps
         if not known:

@@ -26,10 +26,14 @@ class DashboardState:
         Every results folder the dashboard shows is read through it.
     runs_root : Path
         Folder where the Run page writes new runs (``runs_root / <scenario name>``).
+    scenarios_dir : Path or None
+        The one folder whose scenario files (by file name) the Run page may start from, besides
+        the built-in scenarios; ``None`` allows the built-in ones only.
     """
 
     reader: ResultsReader
     runs_root: Path
+    scenarios_dir: Path | None = None
 
 
 def current_state() -> DashboardState:

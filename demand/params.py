@@ -28,9 +28,10 @@ from functools import lru_cache
 from typing import Annotated, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativeInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, Strict, model_validator
 
 from shenzhen_data import data_path
+from shenzhen_data.limits import limit
 
 from .errors import DemandError
 
@@ -53,8 +54,18 @@ MAX_YEAR = 2035
 SegmentName = Literal[SEGMENTS]  # type: ignore[valid-type]
 PowertrainName = Literal[POWERTRAINS]  # type: ignore[valid-type]
 Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
+# mapping keys: a year written "2030" is still that year (scenarios dumped to JSON give strings)
+YearKey = Annotated[int, Strict(False), Field(ge=MIN_YEAR, le=MAX_YEAR)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Growth = Annotated[float, Field(ge=-0.5, le=0.5)]
+# bounds with their reasons in data/params/limits.csv
+_MAX_STOCK = int(limit("segment_stock_max_vehicles"))
+_MAX_FLEET = int(limit("fleet_max_vehicles"))
+Stock = Annotated[int, Field(ge=0, le=_MAX_STOCK)]
+Quota = Annotated[int, Field(ge=0, le=int(limit("plate_quota_max_per_year")))]
+AnnualKm = Annotated[float, Field(ge=0.0, le=limit("annual_km_max"))]
+# scenario inputs: a boolean or a quoted number is a mistake, not a value; nan and inf mean nothing
+_STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 _BASIS = {"sourced", "assumption"}
 _SHARE_SUM_TOL = 1e-6
@@ -144,7 +155,7 @@ class EarlyRetirement(BaseModel):
     """Lever: each year from ``start_year`` to ``end_year`` a share of the ICE vehicles aged
     ``min_age_years`` or more is retired early and replaced by new vehicles of the segment."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     share_per_year: Share
     min_age_years: int = Field(ge=0, le=40)
@@ -167,14 +178,14 @@ class SegmentParams(BaseModel):
 
     name: SegmentName
     powertrains: tuple[PowertrainName, ...]
-    base_stock: NonNegativeInt
+    base_stock: Stock
     base_powertrain_stock: dict[PowertrainName, NonNegativeInt] = {}
     pre_base_growth: float = Field(0.0, ge=-0.5, le=1.0)
-    stock_anchors: dict[Year, NonNegativeInt] = {}
+    stock_anchors: dict[Year, Stock] = {}
     annual_growth: Growth = 0.0
     weibull_scale_years: float = Field(gt=0.0, le=100.0)
     weibull_shape: float = Field(gt=0.0, le=20.0)
-    annual_km: NonNegativeFloat
+    annual_km: AnnualKm
     ice_diesel_share: Share = 1.0
     mandate_year: Year | None = None
     early_retirement: EarlyRetirement | None = None
@@ -219,14 +230,15 @@ class SegmentOverride(BaseModel):
     top-level fields of :class:`StockParams`.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = _STRICT
 
-    stock_anchors: dict[Year, NonNegativeInt] | None = None
-    weibull_scale_years: float | None = Field(None, gt=0.0, le=100.0)
+    stock_anchors: dict[YearKey, Stock] | None = None
+    # a Weibull scale under a year retires nearly the whole stock every year
+    weibull_scale_years: float | None = Field(None, ge=1.0, le=100.0)
     weibull_shape: float | None = Field(None, gt=0.0, le=20.0)
-    annual_km: NonNegativeFloat | None = None
+    annual_km: AnnualKm | None = None
     ice_diesel_share: Share | None = None
-    new_shares: dict[Year, dict[PowertrainName, Share]] | None = None
+    new_shares: dict[YearKey, dict[PowertrainName, Share]] | None = None
 
 
 _SCALARS = {
@@ -335,19 +347,19 @@ class StockParams(BaseModel):
         Fastest rise of the private-car NEV share allowed by :func:`demand.required_share_path`.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = _STRICT
 
     start_year: Year = MIN_YEAR
     end_year: Year = MAX_YEAR
-    plate_quota_per_year: dict[Year, NonNegativeInt] = Field(
+    plate_quota_per_year: dict[YearKey, Quota] = Field(
         default_factory=lambda: {MIN_YEAR: int(general_params()["plate_quota_per_year"])}
     )
-    nev_share_path: dict[Year, Share] = {}
+    nev_share_path: dict[YearKey, Share] = {}
     annual_growth: dict[SegmentName, Growth] = {}
     mandate_year: dict[SegmentName, Year | None] = {}
     early_retirement: dict[SegmentName, EarlyRetirement | None] = {}
     segment_overrides: dict[SegmentName, SegmentOverride] = {}
-    grid_factor_path: dict[Year, Annotated[float, Field(ge=0.0, le=2.0)]] = Field(
+    grid_factor_path: dict[YearKey, Annotated[float, Field(ge=0.0, le=2.0)]] = Field(
         default_factory=lambda: dict(_grid_defaults())
     )
     hydrogen_production_route: Literal["grey", "coal", "green"] = "grey"
@@ -370,9 +382,28 @@ class StockParams(BaseModel):
             raise ValueError(f"plate_quota_per_year must give a value for {MIN_YEAR}")
         if not self.grid_factor_path:
             raise ValueError("grid_factor_path needs at least one year")
-        for seg in SEGMENTS:
-            self.segment_params(seg)
+        bound = sum(self.fleet_upper_bound(self.segment_params(seg)) for seg in SEGMENTS)
+        if bound > _MAX_FLEET:
+            raise ValueError(
+                f"the fleet could reach {bound:,.0f} vehicles by {MAX_YEAR} (stock anchors, growth and "
+                f"plate quota); at most {_MAX_FLEET:,} are modelled (data/params/limits.csv)"
+            )
         return self
+
+    def fleet_upper_bound(self, seg: SegmentParams) -> float:
+        """An upper bound of the segment's stock in any year to :data:`MAX_YEAR`, cheap to compute.
+
+        Private cars: the base stock plus every year's plate quota. Other segments: the
+        largest of the base stock and the anchors, grown at the segment's growth rate from its
+        last anchor (or the base year) to :data:`MAX_YEAR` when that growth is positive.
+        """
+        if seg.name == "private_car":
+            quota = sorted(self.plate_quota_per_year.items())
+            per_year = [next(v for y, v in reversed(quota) if y <= year) for year in range(MIN_YEAR, MAX_YEAR + 1)]
+            return seg.base_stock + sum(per_year)
+        last_year = max(seg.stock_anchors, default=MIN_YEAR - 1)
+        top = max([seg.base_stock, *seg.stock_anchors.values()])
+        return top * (1.0 + max(seg.annual_growth, 0.0)) ** (MAX_YEAR - last_year)
 
     def segment_params(self, segment: str) -> SegmentParams:
         """The baseline of ``segment`` with this scenario's changes applied (validated)."""

@@ -43,13 +43,9 @@ def _cmd_validate(args) -> int:
 
 def _cmd_run(args, *, site: bool = False) -> int:
     from .run import run_scenario, summary_table
-    from .scenario import load_scenario, scenario_from_dict
+    from .scenario import load_scenario, with_overrides
 
-    scenario = load_scenario(args.scenario)
-    if args.sample is not None:
-        raw = scenario.model_dump()
-        raw["simulation"]["sample"] = args.sample
-        scenario = scenario_from_dict(raw, origin="--sample")
+    scenario = with_overrides(load_scenario(args.scenario), seed=args.seed, sample=args.sample, out=args.out)
     with _ProgressBar(enabled=scenario.simulation.progress and sys.stderr.isatty()) as bar:
         run = run_scenario(scenario, out_dir=args.out, seed=args.seed, progress=bar.update, site=site,
                            demand_source=getattr(args, "demand", "simulation"))

@@ -15,19 +15,22 @@ Every default, with its unit and reason, lives in ``data/params/*.csv``. Built-i
 """
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from demand import StockParams
+from shenzhen_data.limits import limit
 from network import NetworkParams
 from network.siting.params import SitingParams
 
 from .errors import ScenarioError
 from .tariff import TariffParams
+from .yaml_loader import load_yaml_file, one_line, parse_yaml, show
 
 __all__ = [
     "FIRST_YEAR",
@@ -39,24 +42,28 @@ __all__ = [
     "scenario_from_dict",
     "validation_message",
     "parse_yaml",
+    "with_overrides",
 ]
 
 FIRST_YEAR, LAST_YEAR = 2015, 2035
+_BUILTIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 class SimulationParams(BaseModel):
     """How the day is simulated."""
 
-    model_config = ConfigDict(extra="forbid")
+    # strict: a boolean or a quoted number is a mistake, not 1.0 (``sample: true`` would run the
+    # whole fleet); not finite numbers have no meaning anywhere in a scenario
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
-    sample: float = Field(1.0, gt=0, le=1, description="fraction of the fleet simulated; each "
-                          "agent stands for about 1/sample vehicles (integer weights); 1 = every vehicle")
-    design_day: str = Field("summer_weekday", description="day type the stations are sized on "
-                            "(data/params/day_types.csv)")
+    sample: float = Field(1.0, ge=limit("sample_min"), le=1, description="fraction of the fleet simulated; "
+                          "each agent stands for about 1/sample vehicles (integer weights); 1 = every vehicle")
+    design_day: Literal["summer_weekday", "summer_weekend", "winter_weekday", "winter_weekend"] = Field(
+        "summer_weekday", description="day type the stations are sized on (data/params/day_types.csv)")
     month: int | None = Field(None, ge=1, le=12, description="month whose weather the design day "
                               "takes (default: the day type's hottest or coldest month)")
-    energy_sample: float = Field(0.05, gt=0, le=1, description="fraction of the fleet simulated on "
-                                 "the other day types of the year, for the year's energy only")
+    energy_sample: float = Field(0.05, ge=limit("sample_min"), le=1, description="fraction of the fleet "
+                                 "simulated on the other day types of the year, for the year's energy only")
     tariff: TariffParams = Field(default_factory=TariffParams)
     progress: bool = Field(True, description="show a progress bar on long runs")
 
@@ -64,16 +71,29 @@ class SimulationParams(BaseModel):
 class Scenario(BaseModel):
     """A whole planning scenario: the year simulated, the seed and each part's parameters."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    description: str = ""
+    description: str = Field("", max_length=2000)
     year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR, description="calendar year simulated")
     seed: int = Field(0, ge=0, le=2**32 - 1)
     stock: StockParams = Field(default_factory=StockParams)
     network: NetworkParams = Field(default_factory=NetworkParams)
     simulation: SimulationParams = Field(default_factory=SimulationParams)
     siting: SitingParams = Field(default_factory=SitingParams)
+
+    @model_validator(mode="after")
+    def _years_inside_projection(self) -> Scenario:
+        # the simulated day and the siting phases read the stock projection of their year
+        first, last = self.stock.start_year, self.stock.end_year
+        if not first <= self.year <= last:
+            raise ValueError(f"year: {self.year} is outside the stock projection "
+                             f"stock.start_year..stock.end_year ({first}-{last})")
+        outside = [y for y in self.siting.phase_years if not first <= y <= last]
+        if outside:
+            raise ValueError(f"siting.phase_years: {outside[0]} is outside the stock projection "
+                             f"stock.start_year..stock.end_year ({first}-{last})")
+        return self
 
     def to_yaml(self) -> str:
         """The scenario as run, every default filled in, as YAML."""
@@ -89,24 +109,29 @@ def builtin_scenarios() -> dict[str, str]:
     found = {}
     for entry in sorted(_scenario_dir().iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
-            raw = yaml.safe_load(entry.read_text(encoding="utf-8"))
+            raw = parse_yaml(entry.read_text(encoding="utf-8"), origin=entry.name)
             found[entry.name[: -len(".yaml")]] = " ".join(str(raw.get("description", "")).split())
     return found
 
 
 def validation_message(err: ValidationError, origin: str) -> str:
     """A pydantic error as one line naming the field and the value."""
-    first = err.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    errors = err.errors(include_url=False)
+    first = errors[0]
+    where = one_line(".".join(str(part) for part in first["loc"]), 120)
     got = first.get("input")
     if first["type"] == "missing":
         text = f"{where}: required field is missing"
     elif first["type"] == "extra_forbidden":
-        text = f"{where}: unknown field (value {got!r})"
+        text = f"{where}: unknown field (value {show(got)})"
+    elif first["type"] == "value_error":
+        # the models' own checks name the field and the value themselves
+        message = first["msg"].removeprefix("Value error, ")
+        text = f"{where}: {message}" if where else message
     else:
-        text = f"{where}: {first['msg'].removeprefix('Value error, ')} (got {got!r})"
-    more = len(err.errors()) - 1
-    return f"{origin}: {text}" + (f" (+{more} more problem{'s' * (more > 1)})" if more else "")
+        text = f"{where or '(top level)'}: {first['msg']} (got {show(got)})"
+    more = len(errors) - 1
+    return one_line(f"{origin}: {text}" + (f" (+{more} more problem{'s' * (more > 1)})" if more else ""))
 
 
 def scenario_from_dict(raw: Any, *, origin: str = "scenario") -> Scenario:
@@ -118,34 +143,76 @@ def scenario_from_dict(raw: Any, *, origin: str = "scenario") -> Scenario:
     except ValidationError as err:
         raise ScenarioError(validation_message(err, origin)) from None
     except ValueError as err:  # a parameter model's own consistency check
-        raise ScenarioError(f"{origin}: {err}") from None
+        raise ScenarioError(one_line(f"{origin}: {err}")) from None
+    except RecursionError:
+        raise ScenarioError(f"{origin}: nested too deep to be a scenario") from None
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load a built-in scenario by name, or a YAML file by path."""
     text_path = str(name_or_path)
     builtin = _scenario_dir() / f"{text_path}.yaml"
-    if not text_path.endswith((".yaml", ".yml")) and builtin.is_file():
+    # a built-in name is a bare name: nothing with a folder in it reaches the package's folder
+    if _BUILTIN_NAME.fullmatch(text_path) and builtin.is_file():
         source, origin = builtin.read_text(encoding="utf-8"), text_path
     else:
         path = Path(name_or_path)
         if not path.is_file():
             names = ", ".join(builtin_scenarios())
-            raise ScenarioError(f"scenario {text_path}: no such file and not a built-in scenario ({names})")
-        try:
-            source = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise ScenarioError(f"scenario {text_path}: cannot read ({err})") from None
-        origin = path.name
+            raise ScenarioError(f"scenario {show(text_path)}: no such file and not a built-in scenario ({names})")
+        origin = show(path.name).strip("'\"")
+        return scenario_from_dict(load_yaml_file(path, origin=origin), origin=origin)
     return scenario_from_dict(parse_yaml(source, origin=origin), origin=origin)
 
 
-def parse_yaml(text: str, *, origin: str, error: type[ValueError] = ScenarioError):
-    """YAML text to Python data; a syntax error becomes one line with its position."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise error(f"{origin}: broken YAML{at}: {problem}") from None
+def with_overrides(scenario: Scenario, *, seed: Any = None, sample: Any = None, out: Any = None,
+                   origin: str = "command line") -> Scenario:
+    """``scenario`` with command-line overrides applied and validated like the file's own fields.
+
+    Parameters
+    ----------
+    scenario
+        The loaded scenario.
+    seed, sample
+        ``--seed`` and ``--sample``; ``None`` keeps the scenario's value.
+    out
+        ``--out``; checked only (it must name a folder that can be created, not a file).
+    origin
+        Prefix of error messages.
+
+    Raises
+    ------
+    ScenarioError
+        One line naming the option and the value (for example ``--seed: ... (got -1)``).
+    """
+    raw = scenario.model_dump()
+    for option, path, value in (("--seed", ("seed",), seed), ("--sample", ("simulation", "sample"), sample)):
+        if value is None:
+            continue
+        node = raw
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = value
+        try:
+            Scenario.model_validate(raw)
+        except ValidationError as err:
+            first = err.errors(include_url=False)[0]
+            raise ScenarioError(one_line(f"{origin}: {option}: {first['msg'].removeprefix('Value error, ')} "
+                                         f"(got {show(value)})")) from None
+    if out is not None:
+        _check_out(out, origin)
+    return Scenario.model_validate(raw)
+
+
+def _check_out(out: Any, origin: str) -> None:
+    text = str(out)
+    if not text.strip() or "\0" in text:
+        raise ScenarioError(f"{origin}: --out: not a folder name (got {show(out)})")
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise ScenarioError(f"{origin}: --out: {show(text)} exists and is not a folder")
+    for parent in path.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ScenarioError(f"{origin}: --out: {show(str(parent))} is a file, not a folder")
+            break

@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -36,10 +37,14 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from shenzhen_data.limits import limit
+
 from .errors import ScenarioError
-from .scenario import Scenario, builtin_scenarios, load_scenario, parse_yaml, scenario_from_dict, validation_message
+from .scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_dict, validation_message
+from .yaml_loader import load_yaml_file, one_line, show
 
 __all__ = [
+    "MAX_RUNS",
     "SweepError",
     "LhsRange",
     "Point",
@@ -55,6 +60,10 @@ __all__ = [
 # swept as a parameter: a swept seed would silently collide with the seed replicates.
 _RESERVED_PATHS = ("name", "seed")
 _MAX_SEED = 2**32 - 1
+#: largest number of runs (points x seeds) a sweep may have; the reason is in data/params/limits.csv
+MAX_RUNS = int(limit("sweep_max_runs"))
+# sweep files are input like scenario files: no booleans for numbers, no nan or inf
+_STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class SweepError(ScenarioError):
@@ -64,11 +73,15 @@ class SweepError(ScenarioError):
     exits with status 2, like a bad scenario file.
     """
 
+    def __init__(self, message: str):
+        # paths and values come from the file: keep the line bounded whatever they hold
+        super().__init__(one_line(message))
+
 
 class LhsRange(BaseModel):
     """The range ``[low, high]`` a continuous parameter is sampled from."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     low: float
     high: float
@@ -81,9 +94,9 @@ class LhsRange(BaseModel):
 
 
 class _LhsFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _STRICT
 
-    samples: int = Field(ge=1, le=100_000)
+    samples: int = Field(ge=1, le=MAX_RUNS)
     seed: int = Field(0, ge=0, le=_MAX_SEED)
     parameters: dict[str, LhsRange] = Field(min_length=1)
 
@@ -91,10 +104,10 @@ class _LhsFile(BaseModel):
 class _SweepFile(BaseModel):
     """The sweep file as written, before its points are built."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = _STRICT
 
     name: str | None = Field(None, min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    description: str = ""
+    description: str = Field("", max_length=2000)
     base: str | dict[str, Any]
     set: dict[str, Any] = {}
     grid: dict[str, list[Any]] = {}
@@ -106,24 +119,31 @@ class _SweepFile(BaseModel):
     def _non_empty(cls, grid: dict[str, list[Any]]) -> dict[str, list[Any]]:
         for path, values in grid.items():
             if not values:
-                raise ValueError(f"{path}: needs at least one value")
+                raise ValueError(f"{show(path)}: needs at least one value")
         return grid
 
     @field_validator("seeds")
     @classmethod
     def _seeds(cls, seeds: int | list[int]) -> int | list[int]:
         if isinstance(seeds, int):
-            if not 1 <= seeds <= 10_000:
-                raise ValueError(f"number of seeds must be 1-10000 (got {seeds})")
+            if not 1 <= seeds <= MAX_RUNS:
+                raise ValueError(f"number of seeds must be 1-{MAX_RUNS} (got {seeds})")
             return seeds
         if not seeds:
             raise ValueError("the list of seeds is empty")
+        if len(seeds) > MAX_RUNS:
+            raise ValueError(f"at most {MAX_RUNS} seeds (got {len(seeds):,})")
         bad = [s for s in seeds if not 0 <= s <= _MAX_SEED]
         if bad:
             raise ValueError(f"seeds must be 0-{_MAX_SEED} (got {bad[0]})")
         if len(set(seeds)) != len(seeds):
-            raise ValueError(f"seeds repeat ({seeds})")
+            raise ValueError(f"seeds repeat ({show(seeds)})")
         return seeds
+
+    def n_runs(self) -> int:
+        """Points x seeds, counted without building any point."""
+        points = math.prod(len(values) for values in self.grid.values()) * (self.lhs.samples if self.lhs else 1)
+        return points * (self.seeds if isinstance(self.seeds, int) else len(self.seeds))
 
 
 @dataclass(frozen=True)
@@ -283,7 +303,7 @@ def latin_hypercube(n_samples: int, n_dims: int, seed: int) -> np.ndarray:
 def _split(path: str, where: str) -> list[str]:
     parts = path.split(".")
     if not path or any(not p.strip() for p in parts):
-        raise SweepError(f"{where}: {path!r} is not a dotted path like stock.nev_share_path.2030")
+        raise SweepError(f"{where}: {show(path)} is not a dotted path like stock.nev_share_path.2030")
     if parts[0] in _RESERVED_PATHS and len(parts) == 1:
         hint = "use seeds: instead" if parts[0] == "seed" else "set the sweep's name instead"
         raise SweepError(f"{where}: {path} cannot be swept ({hint})")
@@ -306,7 +326,7 @@ def apply_change(raw: dict[str, Any], path: str, value: Any, *, where: str = "sw
             nxt = node[part] = {}
         if not isinstance(nxt, dict):
             prefix = ".".join(parts[: depth + 1])
-            raise SweepError(f"{where}: {path}: {prefix} is {nxt!r}, not a mapping to descend into")
+            raise SweepError(f"{where}: {path}: {prefix} is {show(nxt)}, not a mapping to descend into")
         node = nxt
     node[parts[-1]] = copy.deepcopy(value)
 
@@ -350,6 +370,11 @@ def sweep_from_dict(raw: Any, *, origin: str = "sweep", base_dir: str | Path | N
         spec = _SweepFile.model_validate(raw)
     except ValidationError as err:
         raise SweepError(validation_message(err, origin)) from None
+    # the size first: a typo in a grid must not build millions of scenarios before it is refused
+    n_runs = spec.n_runs()
+    if n_runs > MAX_RUNS:
+        raise SweepError(f"{origin}: the sweep has {n_runs:,} runs (points x seeds); at most {MAX_RUNS:,} "
+                         "are allowed (data/params/limits.csv): make the grid or the seeds smaller")
 
     base = _load_base(spec.base, origin, base_dir)
     lhs_paths = sorted(spec.lhs.parameters) if spec.lhs else []
@@ -363,12 +388,12 @@ def sweep_from_dict(raw: Any, *, origin: str = "sweep", base_dir: str | Path | N
     for path in sorted(spec.set):
         apply_change(fixed_raw, path, spec.set[path], where=f"{origin}: set")
 
-    grid_points = [dict(zip(spec.grid, combo)) for combo in itertools.product(*spec.grid.values())]
+    grid_points = [dict(zip(spec.grid, combo, strict=True)) for combo in itertools.product(*spec.grid.values())]
     lhs_points: list[dict[str, Any]] = [{}]
     if spec.lhs is not None:
         unit = latin_hypercube(spec.lhs.samples, len(lhs_paths), spec.lhs.seed)
         ranges = [spec.lhs.parameters[p] for p in lhs_paths]
-        lhs_points = [{p: float(r.low + u * (r.high - r.low)) for p, r, u in zip(lhs_paths, ranges, row)}
+        lhs_points = [{p: float(r.low + u * (r.high - r.low)) for p, r, u in zip(lhs_paths, ranges, row, strict=True)}
                       for row in unit]
 
     points = []
@@ -435,12 +460,6 @@ def load_sweep(path: str | Path) -> SweepSpec:
         message is one line naming the field and value.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SweepError(f"sweep {path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SweepError(f"sweep {path}: cannot read ({err})") from None
-    raw = parse_yaml(text, origin=path.name, error=SweepError)
+    raw = load_yaml_file(path, origin=path.name, error=SweepError)
     spec = sweep_from_dict(raw, origin=path.name, base_dir=path.resolve().parent)
     return replace(spec, source=path.resolve())

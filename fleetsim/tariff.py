@@ -39,7 +39,7 @@ _DAY_MIN = 1440.0
 class TariffParams(BaseModel):
     """Pricing levers of a scenario; ``None`` keeps the shipped tariff."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     valley_price_cny_per_kwh: float | None = Field(None, ge=0, le=5, description="valley electricity "
                                                    "price paid by public and depot charging operators")

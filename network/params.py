@@ -7,6 +7,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from shenzhen_data import data_path
+from shenzhen_data.limits import limit
 
 __all__ = ["NetworkParams", "network_defaults"]
 
@@ -16,6 +17,9 @@ def network_defaults() -> dict[str, float]:
     """The shipped defaults: ``parameter -> value`` from ``data/params/network.csv``."""
     table = pd.read_csv(data_path("params", "network.csv"))
     return dict(zip(table["parameter"], table["value"].astype(float)))
+
+
+_SPEED_MIN, _SPEED_MAX = limit("speed_min_kmh"), limit("speed_max_kmh")
 
 
 def _shipped(name: str, **bounds):
@@ -28,10 +32,14 @@ class NetworkParams(BaseModel):
     Defaults, their units and the reasons behind them are in ``data/params/network.csv``.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a boolean or a quoted number is a mistake; nan and inf mean nothing for a road
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     circuity_factor: float = _shipped("circuity_factor", ge=1.0, le=3.0)
-    speed_core_kmh: float = _shipped("speed_core_kmh", gt=0, le=120)
-    speed_outer_kmh: float = _shipped("speed_outer_kmh", gt=0, le=120)
-    truck_speed_factor: float = _shipped("truck_speed_factor", gt=0, le=1.5)
+    # walking pace to the expressway limit (data/params/limits.csv): slower makes every trip
+    # outlast the simulated day
+    speed_core_kmh: float = _shipped("speed_core_kmh", ge=_SPEED_MIN, le=_SPEED_MAX)
+    speed_outer_kmh: float = _shipped("speed_outer_kmh", ge=_SPEED_MIN, le=_SPEED_MAX)
+    # trucks are never faster than cars, nor slower than half their speed (limits.csv)
+    truck_speed_factor: float = _shipped("truck_speed_factor", ge=limit("truck_speed_factor_min"), le=1.0)
     adjacency_tolerance_m: float = _shipped("adjacency_tolerance_m", ge=0, le=500)

@@ -89,3 +89,113 @@ def test_same_scenario_and_seed_give_identical_bytes(tmp_path, capsys):
     assert "sessions.parquet" in differs and "stock.parquet" not in differs
     out = capsys.readouterr().out
     assert "nev stock" in out and "targets met" in out
+
+
+# ---- a kill at every step of writing and replacing a result -----------------------------------
+
+_FIGURES = pd.DataFrame({"figure": ["x"], "year": [2025], "value": [1.0], "unit": ["u"]})
+
+
+def _complete(folder) -> str:
+    """The note of a complete results folder (every table present with its manifest hash)."""
+    manifest = read_manifest(folder)
+    for name, entry in manifest["tables"].items():
+        path = folder / f"{name}.parquet"
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"], name
+    return manifest["note"]
+
+
+def _killed_writer(out, tables, note, step, exchange):
+    """In a forked child: write a result and die (``os._exit``, no clean-up) at ``step``."""
+    import os
+
+    def checkpoint(name):
+        if name == step:
+            os._exit(9)
+
+    results_mod._checkpoint = checkpoint
+    if not exchange:
+        results_mod._exchange = lambda a, b: False
+    write_results(out, tables, {"note": note})
+    os._exit(0)
+
+
+_STEPS = {True: ["table figures", "table zones", "written", "exchanged"],
+          False: ["table figures", "table zones", "written", "old moved aside", "new moved in"]}
+
+
+@pytest.mark.skipif(results_mod._renameat2 is None, reason="renameat2 is Linux-only")
+def test_renameat2_exchange_swaps_two_folders(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x").write_text("a")
+    (tmp_path / "b").mkdir()
+    assert results_mod._exchange(tmp_path / "a", tmp_path / "b")
+    assert (tmp_path / "b" / "x").read_text() == "a" and not any((tmp_path / "a").iterdir())
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
+def test_a_kill_at_every_step_leaves_the_old_or_the_new_result(tmp_path, exchange):
+    import multiprocessing
+
+    if exchange and results_mod._renameat2 is None:
+        pytest.skip("renameat2 is Linux-only")
+    zones = _zones_frame()
+    context = multiprocessing.get_context("fork")
+    for step in _STEPS[exchange]:
+        folder = tmp_path / step.replace(" ", "_")
+        folder.mkdir()
+        out = folder / "run"
+        write_results(out, {"zones": zones}, {"note": "old"})
+        child = context.Process(target=_killed_writer, args=(out, {"zones": zones.head(3), "figures": _FIGURES},
+                                                             "new", step, exchange))
+        child.start()
+        child.join(60)
+        assert child.exitcode == 9, step
+        # whatever the step, the target is a complete result, old or new: never missing or mixed
+        after_kill = _complete(out) if out.exists() else None
+        expected = "new" if step in ("exchanged", "new moved in") else "old"
+        if step == "old moved aside":
+            assert after_kill is None  # only the fallback has this window, and the next write heals it
+        else:
+            assert after_kill == expected, step
+        # the next write recovers first: the old result back, the dead writer's folders removed
+        results_mod.recover(out)
+        assert _complete(out) == expected
+        assert [p.name for p in folder.iterdir()] == ["run"], step  # leftovers gone
+        write_results(out, {"zones": zones.head(2)}, {"note": "next"})
+        assert _complete(out) == "next" and [p.name for p in folder.iterdir()] == ["run"]
+
+
+def test_a_raise_at_every_step_keeps_the_old_result(tmp_path, monkeypatch):
+    zones = _zones_frame()
+    out = tmp_path / "run"
+    write_results(out, {"zones": zones}, {"note": "old"})
+    for step in ("table zones", "written"):
+        def fail(name, step=step):
+            if name == step:
+                raise KeyboardInterrupt
+        monkeypatch.setattr(results_mod, "_checkpoint", fail)
+        with pytest.raises(KeyboardInterrupt):
+            write_results(out, {"zones": zones.head(3)}, {"note": "new"})
+        assert _complete(out) == "old" and [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_leftovers_of_a_live_writer_are_kept(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "run"
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        host = results_mod._owner().rsplit(".", 1)[0]
+        busy = tmp_path / f".run.tmp-{host}.{live.pid}-abc123"
+        dead = tmp_path / f".run.tmp-{host}.{2**22 + 12345}-abc123"
+        busy.mkdir()
+        dead.mkdir()
+        assert os.path.isdir(busy)
+        results_mod.recover(out)
+        assert busy.is_dir() and not dead.exists()
+    finally:
+        live.kill()
+        live.wait()

@@ -439,3 +439,56 @@ def test_killed_worker_still_gives_every_result(tmp_path, cluster):
     assert set(result.table("sweep")["run_id"]) == {r.run_id for r in spec.runs}
     assert all(math.isfinite(r.seconds) for r in result.records)
     assert not [p for p in (out / "runs").iterdir() if p.name.startswith(".")]
+
+
+# ---- hostile sweep files: refused in one line, the size before any point is built -------------
+
+def test_huge_grid_is_refused_before_any_point_is_built(monkeypatch):
+    import time
+
+    import fleetsim.sweep_spec as spec_module
+
+    built = []
+    monkeypatch.setattr(spec_module, "scenario_from_dict", lambda *a, **k: built.append(1))
+    raw = {"base": "shenzhen-2030", "grid": {f"stock.nev_share_path.{2025 + k}": [i / 20 for i in range(20)]
+                                              for k in range(6)}}
+    start = time.perf_counter()
+    with pytest.raises(SweepError, match=r"64,000,000 runs .* at most 10,000"):
+        spec_module.sweep_from_dict(raw, origin="big.yaml")
+    assert time.perf_counter() - start < 0.5 and not built
+
+
+@pytest.mark.parametrize("raw, needle", [
+    ({"base": "shenzhen-2030", "lhs": {"samples": 100_000, "parameters": {
+        "stock.home_charging_access_share": {"low": 0.3, "high": 0.6}}}}, "lhs.samples"),
+    ({"base": "shenzhen-2030", "lhs": {"samples": 5_000, "parameters": {
+        "stock.home_charging_access_share": {"low": 0.3, "high": 0.6}}}, "seeds": 3}, "15,000 runs"),
+    ({"base": "shenzhen-2030", "seeds": list(range(20_000))}, "at most 10000 seeds"),
+    ({"base": "shenzhen-2030", "seeds": True}, "seeds"),
+    ({"base": "shenzhen-2030", "lhs": {"samples": 2, "parameters": {
+        "stock.home_charging_access_share": {"low": float("nan"), "high": 0.6}}}}, "finite"),
+])
+def test_sweep_size_and_types_are_checked(raw, needle):
+    with pytest.raises(SweepError, match=needle) as err:
+        sweep_from_dict(raw, origin="s.yaml")
+    assert "\n" not in str(err.value) and len(str(err.value)) <= 400
+
+
+def test_sweep_errors_show_the_value_once():
+    with pytest.raises(SweepError) as err:
+        sweep_from_dict({"base": "shenzhen-2030", "seeds": 0}, origin="s.yaml")
+    assert str(err.value).count("(got 0)") == 1, err.value
+
+
+def test_sweep_file_through_the_one_loader(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("base: shenzhen-2030\nseeds: 2\nseeds: 3\n")
+    with pytest.raises(SweepError, match="twice"):
+        load_sweep(path)
+    path.write_text("base: &b shenzhen-2030\nname: *b\n")
+    with pytest.raises(SweepError, match="anchors"):
+        load_sweep(path)
+    path.write_text("base: shenzhen-2030\nset: {" + "x" * 2_000 + ": 1}\n")
+    with pytest.raises(SweepError) as err:
+        load_sweep(path)
+    assert len(str(err.value)) <= 400

@@ -1,19 +1,23 @@
 """Run page: a built-in scenario with its main levers changed, launched as a background job."""
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote
 
 from dash import Input, Output, State, dash_table, dcc, html
 from dash.exceptions import PreventUpdate
 
 from fleetsim.errors import ScenarioError
-from fleetsim.scenario import builtin_scenarios, load_scenario
+from fleetsim.scenario import builtin_scenarios
 
-from ..launch import LEVER_YEAR, RUN_ERRORS, build_scenario, run_job
+from ..launch import (LEVER_YEAR, RUN_ERRORS, RunBusy, build_scenario, resolve_base, run_job, run_lock,
+                      scenario_choices)
 from ..state import DashboardState, current_state
 from ..ui import page_header, table_style
 
 __all__ = ["PATH", "NAME", "LEVERS", "layout", "defaults", "check", "launch", "run_rows", "register_callbacks"]
+
+log = logging.getLogger(__name__)
 
 PATH, NAME = "/run", "Run"
 #: component ids of the levers, in the order of :func:`check` and :func:`launch` arguments
@@ -32,7 +36,8 @@ def _field(label: str, component, hint: str = "") -> html.Div:
 def layout(**_query) -> html.Div:
     """The form, the progress bar and the list of runs on disk."""
     state = current_state()
-    names = builtin_scenarios()
+    described = builtin_scenarios()
+    names = {n: described.get(n, "file in the scenarios folder") for n in scenario_choices(state.scenarios_dir)}
     first = next(iter(names), None)
     return html.Div([
         page_header("Run", "Start a new run from a built-in scenario with its main levers changed. The run "
@@ -81,24 +86,25 @@ def run_rows(state: DashboardState) -> list[dict]:
             for info in state.reader.runs()]
 
 
-def defaults(base: str | None) -> tuple:
+def defaults(base: str | None, state: DashboardState | None = None) -> tuple:
     """Lever values of a built-in scenario: ``(name, year, nev share, sample, seed, budget)``."""
     if not base:
         raise PreventUpdate
     try:
-        scenario = load_scenario(base)
+        scenario = resolve_base(base, state.scenarios_dir if state is not None else None)
     except ScenarioError:
         raise PreventUpdate from None
     return f"{scenario.name}-custom", scenario.year, None, scenario.simulation.sample, scenario.seed, None
 
 
-def check(base, name, year, nev_share, sample, seed, budget=None) -> tuple[str, str]:
+def check(base, name, year, nev_share, sample, seed, budget=None, *,
+          state: DashboardState | None = None) -> tuple[str, str]:
     """``(message, css class)``: whether the levers make a valid scenario, and if not why."""
     if not base:
         return "Choose a scenario.", "run-check invalid"
     try:
         scenario = build_scenario(base, name=name, year=year, nev_share_pct=nev_share, sample=sample, seed=seed,
-                                  budget_bn=budget)
+                                  budget_bn=budget, scenarios_dir=state.scenarios_dir if state is not None else None)
     except ScenarioError as err:
         return f"Not a valid scenario: {err}", "run-check invalid"
     message = (f"Valid: {scenario.name}, year {scenario.year}, seed {scenario.seed}, sample "
@@ -113,25 +119,34 @@ def launch(state: DashboardState, report, base, name, year, nev_share, sample, s
     """Validate and run the scenario; ``(message, css class, run rows)``.
 
     ``report(percent, text)`` is told of progress. Runs in the background process of the
-    launch button's callback, never in a page request.
+    launch button's callback, never in a page request. One run at a time: a launch while
+    another runs is refused with a message. Whatever the model raises is a failed run.
     """
     try:
         scenario = build_scenario(base, name=name, year=year, nev_share_pct=nev_share, sample=sample, seed=seed,
-                                  budget_bn=budget)
+                                  budget_bn=budget, scenarios_dir=state.scenarios_dir)
     except ScenarioError as err:
         return f"Not launched: {err}", "run-message invalid", run_rows(state)
     try:
-        path = run_job(report, scenario, state.runs_root, site=budget not in (None, ""))
+        with run_lock(state.runs_root):
+            path = run_job(report, scenario, state.runs_root, site=budget not in (None, ""))
+    except RunBusy as err:
+        return f"Not launched: {err}", "run-message invalid", run_rows(state)
     except RUN_ERRORS as err:
         return f"Run {scenario.name} failed: {err}", "run-message invalid", run_rows(state)
+    except Exception as err:  # a model bug must still end as a failed run, with its trace in the log
+        log.exception("dashboard run %s failed", scenario.name)
+        return (f"Run {scenario.name} failed: internal error ({type(err).__name__}: {str(err)[:200]})",
+                "run-message invalid", run_rows(state))
     return f"Run {scenario.name} finished: {path}", "run-message valid", run_rows(state)
 
 
 def register_callbacks(app, state: DashboardState) -> None:
     """Wire the form; the launch button runs :func:`launch` as a background callback."""
-    app.callback(*[Output(i, "value") for i in LEVERS[1:]], Input("run-scenario", "value"))(defaults)
+    app.callback(*[Output(i, "value") for i in LEVERS[1:]], Input("run-scenario", "value"))(
+        lambda base: defaults(base, state))
     app.callback(Output("run-check", "children"), Output("run-check", "className"),
-                 *[Input(i, "value") for i in LEVERS])(check)
+                 *[Input(i, "value") for i in LEVERS])(lambda *levers: check(*levers, state=state))
     app.callback(Output("run-list", "data", allow_duplicate=True), Input("run-refresh", "n_clicks"),
                  prevent_initial_call=True)(lambda _n: run_rows(state))
 

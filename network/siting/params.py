@@ -1,12 +1,15 @@
 """Parameters of the Shenzhen station plan, with defaults from ``data/params/siting.csv``."""
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from typing import Annotated
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
 
 from shenzhen_data import data_path
+from shenzhen_data.limits import limit
 
 __all__ = ["SitingParams", "ServiceArea", "siting_defaults", "default_service_areas"]
 
@@ -18,12 +21,27 @@ def siting_defaults() -> dict[str, float]:
     return dict(zip(table["parameter"], table["value"].astype(float)))
 
 
+@lru_cache(maxsize=1)
+def zone_ids() -> frozenset[int]:
+    """Ids of the 491 shipped traffic zones (``shenzhen/taz_zones.geojson``)."""
+    features = json.loads(data_path("shenzhen", "taz_zones.geojson").read_text())["features"]
+    return frozenset(int(f["properties"]["taz_id"]) for f in features)
+
+
+# scenario inputs: a boolean or a quoted number is a mistake, not a value; nan and inf mean nothing
+_STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+# the stock model projects 2015-2035 (demand.MIN_YEAR..MAX_YEAR); the scenario checks its own range
+_PhaseYear = Annotated[int, Field(ge=2015, le=2035)]
+_ZoneKey = Annotated[int, Strict(False)]  # "590" from a JSON dump is zone 590
+_HeadroomKw = Annotated[float, Field(ge=0, le=limit("grid_headroom_max_kw"))]
+
+
 class ServiceArea(BaseModel):
     """An expressway service area that must offer fast charging."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     lon: float = Field(ge=113.0, le=116.0)
     lat: float = Field(ge=22.0, le=23.5)
 
@@ -46,26 +64,49 @@ class SitingParams(BaseModel):
     overrides the per-zone default for named zones (zone id → kW).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = _STRICT
 
-    phase_years: list[int] = Field(default_factory=lambda: [2025, 2030], min_length=1)
-    budget_cny: float = _shipped("budget_cny", ge=0)
-    grid_headroom_kw_per_zone: float = _shipped("grid_headroom_kw_per_zone", ge=0)
-    grid_headroom_kw: dict[int, float] = Field(default_factory=dict)
-    max_wait_min: float = _shipped("max_wait_min", gt=0)
+    phase_years: list[_PhaseYear] = Field(default_factory=lambda: [2025, 2030], min_length=1, max_length=21)
+    budget_cny: float = _shipped("budget_cny", ge=0, le=limit("budget_max_cny"))
+    grid_headroom_kw_per_zone: float = _shipped("grid_headroom_kw_per_zone", ge=0, le=limit("grid_headroom_max_kw"))
+    grid_headroom_kw: dict[_ZoneKey, _HeadroomKw] = Field(default_factory=dict)
+    # a day has 1,440 minutes: a longer wait or drive is no service level
+    max_wait_min: float = _shipped("max_wait_min", gt=0, le=1440)
     service_share: float = _shipped("service_share", gt=0, lt=1)
     peak_utilisation: float = _shipped("peak_utilisation", gt=0, le=1)
-    max_access_min: float = _shipped("max_access_min", gt=0)
-    access_cost_cny_per_vehicle_min: float = _shipped("access_cost_cny_per_vehicle_min", ge=0)
-    unserved_cost_cny_per_daily_session: float = _shipped("unserved_cost_cny_per_daily_session", gt=0)
-    site_fixed_cost_cny: float = _shipped("site_fixed_cost_cny", ge=0)
+    max_access_min: float = _shipped("max_access_min", gt=0, le=1440)
+    # costs above the largest budget lose the solver's precision and mean nothing
+    access_cost_cny_per_vehicle_min: float = _shipped("access_cost_cny_per_vehicle_min", ge=0,
+                                                      le=limit("budget_max_cny"))
+    unserved_cost_cny_per_daily_session: float = _shipped("unserved_cost_cny_per_daily_session", gt=0,
+                                                          le=limit("budget_max_cny"))
+    site_fixed_cost_cny: float = _shipped("site_fixed_cost_cny", ge=0, le=limit("budget_max_cny"))
     max_new_units_per_site: int = Field(default_factory=lambda: int(siting_defaults()["max_new_units_per_site"]),
                                         ge=1, le=1000)
-    min_integrated_sites: int = Field(default_factory=lambda: int(siting_defaults()["min_integrated_sites"]), ge=0)
-    time_limit_s: float = _shipped("time_limit_s", gt=0)
+    min_integrated_sites: int = Field(default_factory=lambda: int(siting_defaults()["min_integrated_sites"]), ge=0,
+                                      le=1000)
+    # a solver limit over a day is a mistake, not a plan
+    time_limit_s: float = _shipped("time_limit_s", gt=0, le=86400)
     relative_gap: float = _shipped("relative_gap", ge=0, lt=1)
     expressway_service_areas: list[ServiceArea] = Field(default_factory=lambda: list(default_service_areas()))
     resize_rounds: int = Field(3, ge=0, le=10, description="re-simulation rounds that resize sites")
+
+    @field_validator("phase_years")
+    @classmethod
+    def _increasing(cls, years: list[int]) -> list[int]:
+        for before, after in zip(years[:-1], years[1:], strict=True):
+            if after <= before:
+                raise ValueError(f"phase years must increase (got {before} then {after})")
+        return years
+
+    @field_validator("grid_headroom_kw")
+    @classmethod
+    def _known_zones(cls, headroom: dict[int, float]) -> dict[int, float]:
+        unknown = sorted(set(headroom) - zone_ids())
+        if unknown:
+            raise ValueError(f"zone {unknown[0]} is not one of the {len(zone_ids())} shipped traffic zones "
+                             f"(shenzhen/taz_zones.geojson)")
+        return headroom
 
     def headroom_kw(self, zone_id: int) -> float:
         return self.grid_headroom_kw.get(int(zone_id), self.grid_headroom_kw_per_zone)
