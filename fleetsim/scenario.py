@@ -90,18 +90,18 @@ def builtin_scenarios() -> dict[str, str]:
 
 
 def validation_message(err: ValidationError, origin: str) -> str:
-    """A pydantic error as one line naming the field and the value."""
-    first = err.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    got = first.get("input")
-    if first["type"] == "missing":
-        text = f"{where}: required field is missing"
-    elif first["type"] == "extra_forbidden":
-        text = f"{where}: unknown field (value {got!r})"
-    else:
-        text = f"{where}: {first['msg'].removeprefix('Value error, ')} (got {got!r})"
-    more = len(err.errors()) - 1
-    return f"{origin}: {text}" + (f" (+{more} more problem{'s' * (more > 1)})" if more else "")
+    """A pydantic error as one line naming every field at fault and its value."""
+    problems = []
+    for item in err.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        got = item.get("input")
+        if item["type"] == "missing":
+            problems.append(f"{where}: required field is missing")
+        elif item["type"] == "extra_forbidden":
+            problems.append(f"{where}: unknown field (value {got!r})")
+        else:
+            problems.append(f"{where}: {item['msg'].removeprefix('Value error, ')} (got {got!r})")
+    return f"{origin}: " + "; ".join(problems)
 
 
 def scenario_from_dict(raw: Any, *, origin: str = "scenario") -> Scenario:
