@@ -190,7 +190,7 @@ def required_share_path(
 
     def evaluate(level: float) -> float:
         path = np.minimum(level, s0 + rise * (years - first_free_year + 1))
-        anchors = {int(y): float(min(s, 1.0)) for y, s in zip(years, path)}
+        anchors = {int(y): float(min(s, 1.0)) for y, s in zip(years, path, strict=True)}
         trial = params.model_copy(update={"nev_share_path": anchors})
         stock = _frame(simulate(trial), first_free_year)
         metrics = stock_metrics(stock)

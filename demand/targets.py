@@ -231,7 +231,7 @@ def evaluate_targets(
         raise DemandError(f"evaluate_targets: metrics lack column(s) {sorted(missing)}")
     dup = metrics.duplicated(["metric", "year"], keep=False)
     if dup.any():
-        pairs = sorted(set(zip(metrics.loc[dup, "metric"], metrics.loc[dup, "year"])))[:5]
+        pairs = sorted(set(zip(metrics.loc[dup, "metric"], metrics.loc[dup, "year"], strict=True)))[:5]
         raise DemandError(f"evaluate_targets: several values for (metric, year) {pairs}")
     values = metrics[["metric", "year", "value"]].astype({"year": np.int64, "value": float})
     merged = targets.astype({"year": np.int64}).merge(

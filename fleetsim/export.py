@@ -238,7 +238,7 @@ def _geojson(tables: dict[str, pd.DataFrame]) -> bytes:
                  "geometry": {"type": "Point", "coordinates": [float(r["lon"]), float(r["lat"])]},
                  "properties": {c: _json_value(r[c]) for c in props}}
                 for r in points.to_dict("records")]
-    about = dict(zip(tables["about"]["item"], tables["about"]["value"]))
+    about = dict(zip(tables["about"]["item"], tables["about"]["value"], strict=True))
     # RFC 7946: GeoJSON is WGS-84 by definition; the conversion is a foreign member
     doc = {"type": "FeatureCollection", "name": "stations", "conversion": CONVERSION, "about": about,
            "features": features}

@@ -182,7 +182,7 @@ def summary_table(run: Run) -> pd.DataFrame:
     """Key figures of a run and its target verdicts, one row each (``figure, value, unit``)."""
     figures = run.tables["figures"]
     rows = [(f.replace("_", " "), round(v, 2) if abs(v) < 100 else int(round(v)), u)
-            for f, v, u in zip(figures["figure"], figures["value"], figures["unit"])]
+            for f, v, u in zip(figures["figure"], figures["value"], figures["unit"], strict=True)]
     targets = run.tables["targets"]
     computed = targets[targets["modelled_value"].notna()]
     counts = computed["verdict"].value_counts()

@@ -1,7 +1,6 @@
 """Target metrics and the target table."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
