@@ -44,7 +44,8 @@ class RunInfo:
     run_id : str
         The folder's resolved path; the value the pickers carry.
     label : str
-        Short human label: folder name, scenario year, sample and seed.
+        Short human label: folder name, scenario year, whether it has a station plan, sample and
+        seed.
     name : str
         Folder name (for a run inside a sweep: ``<sweep>/<run_id>``).
     scenario : str
@@ -192,7 +193,8 @@ class ResultsReader:
             year = scenario.get("year")
             sample = scenario.get("simulation", {}).get("sample")
             seed = manifest.get("seed", scenario.get("seed"))
-            label = f"{name} ({year}, sample {sample}, seed {seed})"
+            plan = ", station plan" if manifest.get("siting") else ""
+            label = f"{name} ({year}{plan}, sample {sample}, seed {seed})"
             runs[run_id] = RunInfo(run_id, label, name, str(scenario.get("name", "")), year)
         except ResultsError as err:
             runs[run_id] = RunInfo(run_id, f"{name} (unreadable)", name, problem=str(err))
