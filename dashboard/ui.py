@@ -11,9 +11,9 @@ from fleetsim.errors import ResultsError
 
 from .reader import ResultsReader
 from .style import FONT as _FONT
-from .style import empty_figure
+from .style import empty_figure, localise
 
-__all__ = ["LANG_COOKIE", "lang", "tr", "DATA_ERRORS", "table_style", "simple_table", "html_table", "page_header", "run_options", "run_picker", "error_box",
+__all__ = ["LANG_COOKIE", "lang", "tr", "localised", "DATA_ERRORS", "table_style", "simple_table", "html_table", "page_header", "run_options", "run_picker", "error_box",
            "error_text", "graph", "pick_run", "no_data"]
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,13 @@ def lang() -> str:
 def tr(key: str, **fields) -> str:
     """The catalogue's message ``key`` in the current request's language."""
     return i18n.text(key, lang(), **fields)
+
+
+def localised(outputs: tuple) -> tuple:
+    """A page's render outputs with every figure in the request's language (see
+    :func:`dashboard.style.localise`); other outputs pass through."""
+    language = lang()
+    return tuple(localise(o, language) if isinstance(o, dict) and "layout" in o else o for o in outputs)
 
 
 def table_style(*, cell: dict | None = None, header: dict | None = None) -> dict:

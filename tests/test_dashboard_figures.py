@@ -333,3 +333,20 @@ def test_reader_reports_missing_unknown_and_corrupt_results(small_run, tmp_path)
     with pytest.raises(ResultsError, match="not one of the results folders"):
         reader.table(str(tmp_path / "elsewhere"), "stock")
     assert reader.default_run() == infos["corrupt"].run_id  # the first one with a readable manifest
+
+
+def test_figures_in_chinese_leave_the_cached_english_figure_alone(tables):
+    from dashboard.style import localise
+
+    fig = F.nev_stock_figure(tables["stock"], tables["targets"], run="r1")
+    before = str(fig)
+    zh = localise(fig, "zh")
+    assert str(fig) == before and localise(fig, "en") is fig
+    assert zh["layout"]["title"]["text"].startswith("新能源汽车保有量")
+    assert zh["layout"]["xaxis"]["title"]["text"] == "年末" and zh["layout"]["meta"]["run"] == "r1"
+    assert {"方案目标", "统计值", "模型：新能源汽车保有量"} <= {t["name"] for t in zh["data"]}
+    assert [t["y"] for t in zh["data"]] == [t["y"] for t in fig["data"]]  # the numbers do not change
+    infra = localise(F.infrastructure_figure(tables["targets"], tables["stations"]), "zh")
+    assert "2025 年目标" in {x for t in infra["data"] if t["type"] == "bar" for x in t["x"]}
+    assert "公共，现有" in {t["name"] for t in infra["data"]}
+    assert "充电设施" in {a["text"] for a in infra["layout"]["annotations"]}

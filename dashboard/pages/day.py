@@ -6,7 +6,7 @@ from dash import Input, Output, html
 
 from ..figures import flexibility_figure, load_figure, waits_figure
 from ..state import DashboardState, current_state
-from ..ui import DATA_ERRORS, error_box, error_text, graph, no_data, page_header, tr, pick_run, run_picker
+from ..ui import DATA_ERRORS, error_box, error_text, graph, localised, no_data, page_header, tr, pick_run, run_picker
 
 __all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "layout", "render", "register_callbacks"]
 
@@ -43,7 +43,7 @@ def render(state: DashboardState, run_id: str | None) -> tuple:
                                        run=run_id),
                     waits_figure(reader.table(run_id, "sessions"), run=run_id))
 
-        return ("", *reader.memo(("day",), [run_id], build))
+        return localised(("", *reader.memo(("day",), [run_id], build)))
     except DATA_ERRORS as err:
         return (error_text(err), *[no_data("no data: see the message above", run=run_id)] * len(GRAPHS))
 

@@ -5,7 +5,7 @@ from dash import Input, Output, html
 
 from ..figures import co2_figure, energy_figure, stock_figure
 from ..state import DashboardState, current_state
-from ..ui import DATA_ERRORS, error_box, error_text, graph, no_data, page_header, tr, pick_run, run_picker
+from ..ui import DATA_ERRORS, error_box, error_text, graph, localised, no_data, page_header, tr, pick_run, run_picker
 
 __all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "layout", "render", "register_callbacks"]
 
@@ -41,7 +41,7 @@ def render(state: DashboardState, run_id: str | None) -> tuple:
             return (stock_figure(stock, year=year, run=run_id), energy_figure(energy, year=year, run=run_id),
                     co2_figure(energy, year=year, run=run_id))
 
-        return ("", *reader.memo(("fleet",), [run_id], build))
+        return localised(("", *reader.memo(("fleet",), [run_id], build)))
     except DATA_ERRORS as err:
         return (error_text(err), *[no_data("no data: see the message above", run=run_id)] * len(GRAPHS))
 

@@ -14,7 +14,7 @@ from ..figures_map import ZONE_METRICS
 from ..state import DashboardState, current_state
 from ..style import KIND_COLOURS
 from ..tables import station_table
-from ..ui import (DATA_ERRORS, error_box, error_text, graph, html_table, no_data, page_header, pick_run, run_picker,
+from ..ui import (DATA_ERRORS, error_box, error_text, graph, html_table, localised, no_data, page_header, pick_run, run_picker,
                   simple_table, table_style, tr)
 
 __all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "TABLE_KEYS", "DOWNLOADS", "layout", "render", "districts",
@@ -50,12 +50,12 @@ def layout(selected_run: str | None = None, run: str | None = None, **_query) ->
         page_header(tr("nav.stations"), tr("page.stations.intro")),
         html.Div([
             run_picker(RUN_SELECT, state.reader, run),
-            html.Div([html.Label("Colour zones by", htmlFor="stations-colour", className="control-label"),
+            html.Div([html.Label(tr("ui.colour_zones"), htmlFor="stations-colour", className="control-label"),
                       dcc.Dropdown(id="stations-colour", clearable=False, value="utilisation",
                                    options=[{"label": f"{lbl} ({unit})", "value": key}
                                             for key, (lbl, unit) in ZONE_METRICS.items()])],
                      className="control control-narrow"),
-            html.Div([html.Label("Station kinds", className="control-label"),
+            html.Div([html.Label(tr("ui.station_kinds"), className="control-label"),
                       dcc.Checklist(id="stations-kinds", options=[{"label": k, "value": k} for k in KIND_COLOURS],
                                     value=list(KIND_COLOURS), inline=True, className="checklist")],
                      className="control control-wide"),
@@ -70,7 +70,7 @@ def layout(selected_run: str | None = None, run: str | None = None, **_query) ->
                     for fmt, key in DOWNLOADS] + [dcc.Download(id="stations-download")], className="downloads"),
         html.H3(tr("ui.districts")),
         html_table("stations-districts", districts(state, run)),
-        html.H3("Stations and equipment"),
+        html.H3(tr("ui.stations_table")),
         dash_table.DataTable(
             id="stations-table",
             columns=[{"name": tr(k) if k.startswith("col.") else k, "id": i,
@@ -94,8 +94,8 @@ def render(state: DashboardState, run_id: str | None, metric: str = "utilisation
     metric = metric or "utilisation"
     kinds = list(kinds) if kinds is not None else None
     try:
-        return ("", *reader.memo(("stations", metric, tuple(kinds) if kinds is not None else None), [run_id],
-                                 lambda: _build(reader, run_id, metric, kinds)))
+        return localised(("", *reader.memo(("stations", metric, tuple(kinds) if kinds is not None else None), [run_id],
+                                           lambda: _build(reader, run_id, metric, kinds))))
     except DATA_ERRORS as err:
         return error_text(err), no_data("no data: see the message above", run=run_id), [], ""
 

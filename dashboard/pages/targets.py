@@ -20,6 +20,7 @@ from ..ui import (
     graph,
     html_table,
     lang,
+    localised,
     no_data,
     page_header,
     pick_run,
@@ -98,7 +99,7 @@ def render(state: DashboardState, run_id: str | None, sweep_id: str | None = Non
         language = lang()
         figures = reader.memo(("targets", sweep_id or "", version, language), [run_id],
                               lambda: _figures(reader, run_id, bands, language))
-        return (problem, _summary(figures[-1]), *figures)
+        return localised((problem, _summary(figures[-1]), *figures))
     except DATA_ERRORS as err:
         empty = no_data("no data: see the message above", run=run_id)
         return error_text(err), "", empty, empty, empty, empty, []
