@@ -53,7 +53,8 @@ def refresh(out: Path) -> list[Path]:
                 if name != "run":
                     wait_for(lambda: graphs_drawn(driver), timeout=90, message=f"the graphs of {name}")
                 else:
-                    wait_for(lambda: "Valid" in driver.find_element("id", "run-check").text, timeout=30)
+                    wait_for(lambda: any("Valid" in e.text for e in driver.find_elements("id", "run-check")),
+                             timeout=30, message="the Run page's form")
                 driver.execute_script("window.scrollTo(0, 0)")
                 target = out / f"{name}.png"
                 driver.save_screenshot(str(target))

@@ -168,6 +168,13 @@ def test_run_page_check_follows_every_field_and_disables_levers(session):
     wait_for(lambda: share.is_enabled(), timeout=20, message="the lever enabled again for 2030")
 
 
+def _nav_text(driver) -> str:
+    from selenium.webdriver.common.by import By
+
+    found = driver.find_elements(By.ID, "nav-targets")  # none while the page reloads
+    return found[0].text if found else ""
+
+
 def _click_language(driver, label: str) -> None:
     from selenium.webdriver.common.by import By
 
@@ -182,7 +189,7 @@ def test_chinese_interface_renders_with_a_cjk_font(session):
     wait_for(lambda: graphs_drawn(driver), timeout=60)
     try:
         _click_language(driver, "中文")
-        wait_for(lambda: driver.find_element(By.ID, "nav-targets").text == "目标", timeout=30,
+        wait_for(lambda: _nav_text(driver) == "目标", timeout=30,
                  message="the page in Chinese")
         wait_for(lambda: graphs_drawn(driver), timeout=60)
         table = driver.find_element(By.ID, "targets-table").text
@@ -201,7 +208,7 @@ def test_chinese_interface_renders_with_a_cjk_font(session):
         assert _page_problems(driver, url) == []
     finally:
         _click_language(driver, "English")
-        wait_for(lambda: driver.find_element(By.ID, "nav-targets").text == "Targets", timeout=30,
+        wait_for(lambda: _nav_text(driver) == "Targets", timeout=30,
                  message="the page back in English")
 
 
