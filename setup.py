@@ -11,7 +11,7 @@ setup(
     package_dir={"shenzhen_data": "data"},
     package_data={
         "shenzhen_data": ["*.md", "facts/*.csv", "params/*.csv", "shenzhen/*", "shenzhen/*/*"],
-        "fleetsim": ["scenarios/*.yaml"],
+        "fleetsim": ["scenarios/*.yaml", "i18n_data/*.csv"],
         "dashboard": ["assets/*"],
     },
     install_requires=[
@@ -31,6 +31,7 @@ setup(
         "multiprocess>=0.70.15",
         "psutil>=5.9",
         "dask[distributed]>=2024.1",
+        "openpyxl>=3.1,<4",
     ],
     extras_require={
         "test": [
@@ -38,6 +39,7 @@ setup(
             "hypothesis>=6.100,<7",
             "dash[testing]>=2.16,<5",
             "selenium>=4.2,<5",
+            "pyogrio>=0.7",
         ],
     },
     entry_points={"console_scripts": ["fleetsim=fleetsim.cli:main"]},

@@ -21,6 +21,7 @@ from dash import Input, Output, State, dcc, html
 from .pages import day, fleet, run, scenarios, stations, targets
 from .reader import ResultsReader
 from .state import STATE_KEY, DashboardState
+from .ui import LANG_COOKIE, lang, tr
 
 __all__ = ["PAGES", "create_app", "serve"]
 
@@ -41,11 +42,15 @@ def _shell(state: DashboardState) -> html.Div:
     problems = state.reader.problems
     return html.Div([
         html.Header([
-            html.Div([html.Span("SZ", className="brand-mark"), html.Span(_TITLE, className="brand-name")],
+            html.Div([html.Span("SZ", className="brand-mark"), html.Span(tr("app.title"), className="brand-name")],
                      className="brand"),
-            html.Nav([dcc.Link(p.NAME, href=p.PATH, id=_nav_id(p), className="nav-link") for p in PAGES],
-                     className="nav"),
-        ], className="app-header"),
+            html.Nav([dcc.Link(tr(f"nav.{p.NAME.lower()}"), href=p.PATH, id=_nav_id(p), className="nav-link")
+                      for p in PAGES], className="nav"),
+            html.Div([html.Label(tr("app.language"), htmlFor="app-lang", className="lang-label"),
+                      dcc.RadioItems(id="app-lang", value=lang(), inline=True, className="lang-switch",
+                                     options=[{"label": "English", "value": "en"}, {"label": "中文", "value": "zh"}])],
+                     className="lang"),
+        ], className="app-header", lang="zh-CN" if lang() == "zh" else "en"),
         html.Div([html.Div(p) for p in problems], id="app-problems", className="app-problems", role="alert",
                  hidden=not problems),
         html.Main(dash.page_container, className="app-main"),
@@ -128,6 +133,15 @@ def create_app(results_dirs: list[Path], *, runs_root: Path, cache_dir: Path | N
             app.clientside_callback("function(value) { return value || window.dash_clientside.no_update; }",
                                     Output("app-selected-run", "data", allow_duplicate=True), Input(picker, "value"),
                                     prevent_initial_call=True)
+    # the language lives in a cookie, so that every page and callback request carries it; the page
+    # reloads to draw everything in the new language at once
+    app.clientside_callback(
+        "function(value) { if (!value) { return window.dash_clientside.no_update; }"
+        f" var now = (document.cookie.match(/{LANG_COOKIE}=(\\w+)/) || [])[1];"
+        f" if (now === value) {{ return window.dash_clientside.no_update; }}"
+        f" document.cookie = '{LANG_COOKIE}=' + value + '; path=/; max-age=31536000; SameSite=Lax';"
+        " window.location.reload(); return 'lang-switch'; }",
+        Output("app-lang", "className"), Input("app-lang", "value"), prevent_initial_call=True)
     app.clientside_callback(
         "function(path) { return [" + ", ".join(
             f"(path === '{p.PATH}' ? 'nav-link active' : 'nav-link')" for p in PAGES) + "]; }",

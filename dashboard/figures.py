@@ -68,6 +68,13 @@ def _mid_year(years) -> list[str]:
     return [f"{int(y)}-07-01" for y in years]
 
 
+def _year_axis(when, title: str, first: int = 2015, last: int = 2035) -> dict:
+    """An x axis whose year labels stand under the points they name: a stock at the end of
+    2025 (31 December) is labelled 2025, not drawn next to the 2026 gridline."""
+    years = list(range(first, last + 1, 5))
+    return {"title": {"text": title}, "tickvals": when(years), "ticktext": [str(y) for y in years]}
+
+
 def stock_summary(stock: pd.DataFrame) -> pd.DataFrame:
     """Yearly stock figures the Targets page draws, indexed by year.
 
@@ -167,7 +174,7 @@ def nev_stock_figure(stock: pd.DataFrame, targets: pd.DataFrame, *, bands: pd.Da
             *_history("nev_stock", name="reported"), *_targets(targets, "nev_stock"),
             *_band_traces(bands, "nev_stock")]
     return figure(data, {"yaxis": {"title": {"text": "NEV stock (vehicles)"}, **_VEHICLES_AXIS},
-                         "xaxis": {"title": {"text": "end of year"}}},
+                         "xaxis": _year_axis(_year_end, "end of year")},
                   title="NEV stock against the plan (1.3 M in 2025, 2 M in 2030)", run=run)
 
 
@@ -185,7 +192,7 @@ def new_share_figure(stock: pd.DataFrame, targets: pd.DataFrame, *, run: str | N
             *_targets(targets, "new_vehicle_nev_or_clean_share", when=_mid_year)]
     return figure(data, {"yaxis": {"title": {"text": "share of new vehicles (%)"}, "tickformat": ".0%",
                                    "range": [0, 1.05]},
-                         "xaxis": {"title": {"text": "year"}}},
+                         "xaxis": _year_axis(_mid_year, "year (registrations over the year)")},
                   title="New vehicles: NEV or clean share (60% 2025, 70% 2030)", run=run)
 
 
@@ -200,44 +207,111 @@ def lng_fcev_figure(stock: pd.DataFrame, targets: pd.DataFrame, *, run: str | No
     data += _targets(targets, "lng_vehicle_stock", name="LNG target (≥ 20,000)")
     data += _targets(targets, "fcev_stock", name="FCEV target (about 2,000)")
     return figure(data, {"yaxis": {"title": {"text": "stock (vehicles)"}, **_VEHICLES_AXIS},
-                         "xaxis": {"title": {"text": "end of year"}}},
+                         "xaxis": _year_axis(_year_end, "end of year")},
                   title="LNG and fuel-cell vehicle stocks", run=run)
 
 
 def infrastructure_counts(stations: pd.DataFrame) -> dict[str, int]:
-    """Charging points, fast chargers and integrated sites in a run's station table."""
+    """Charging points, fast chargers and integrated sites in a run's station table (every
+    source: public existing, planned and modelled depots)."""
     return {"charging_facilities_cumulative": int(stations[list(_CHARGER_COLUMNS)].to_numpy().sum()),
             "fast_chargers_cumulative": int(stations[list(_FAST_COLUMNS)].to_numpy().sum()),
             "integrated_energy_supply_stations": int((stations["kind"] == "integrated").sum())}
 
 
-def infrastructure_figure(targets: pd.DataFrame, stations: pd.DataFrame, *, run: str | None = None) -> dict:
-    """Charging points, fast chargers and integrated stations: plan target, modelled value (when the
-    run models it) and what the run's station table holds."""
+_PUBLIC_DC = ("dc_60kw", "dc_120kw", "dc_480kw")
+#: the parts of a charger count, in stacking order, with their colours
+INFRA_PARTS = (("public, existing", "#1f77b4"), ("public, planned", "#2a9d5c"), ("depot (modelled)", "#f2a541"),
+               ("private home piles", "#9c6ade"))
+
+
+def infrastructure_parts(targets: pd.DataFrame, stations: pd.DataFrame, siting: pd.DataFrame | None = None
+                         ) -> dict[str, tuple[int, dict[str, float]]]:
+    """What each charger target's count is made of, for the target's year: ``{metric: (year,
+    {part: count})}``.
+
+    Public existing piles are the run's stations of neither the plan nor the modelled depots;
+    public planned piles are the plan's sites built by the target year. When the run models the
+    target (``fleetsim site``), the depot piles are the fast-charger count less the public DC
+    piles, and the private home piles the charging-point count less the public and depot piles,
+    so the parts add up to the modelled value. Otherwise the depots are those of the run's
+    station table (its own year) and home piles are not counted.
+    """
+    source = stations["source"].astype(str)
+    public = stations[~source.str.startswith(("plan", "depot"))]
+    depot = stations[source.str.startswith("depot")]
+    out: dict[str, tuple[int, dict[str, float]]] = {}
+    for metric, columns in (("charging_facilities_cumulative", ("ac_7kw", *_PUBLIC_DC)),
+                            ("fast_chargers_cumulative", _PUBLIC_DC)):
+        rows = targets[targets["metric"] == metric]
+        year = int(rows["year"].min()) if len(rows) else 0
+        built = siting[siting["year_built"] <= year] if siting is not None and len(siting) else None
+        parts = {"public, existing": float(public[list(columns)].to_numpy().sum()),
+                 "public, planned": float(built[list(columns)].to_numpy().sum()) if built is not None else 0.0}
+        out[metric] = (year, parts)
+    modelled = targets.dropna(subset=["modelled_value"]).set_index("metric")["modelled_value"]
+    fast_year, fast = out["fast_chargers_cumulative"]
+    all_year, every = out["charging_facilities_cumulative"]
+    if "fast_chargers_cumulative" in modelled and "charging_facilities_cumulative" in modelled:
+        fast["depot (modelled)"] = float(modelled["fast_chargers_cumulative"]) - fast["public, existing"] - fast[
+            "public, planned"]
+        every["depot (modelled)"] = fast["depot (modelled)"]
+        every["private home piles"] = (float(modelled["charging_facilities_cumulative"]) - every["public, existing"]
+                                       - every["public, planned"] - every["depot (modelled)"])
+    else:
+        depot_dc = float(depot[["depot_dc_120kw", *_PUBLIC_DC]].to_numpy().sum())
+        fast["depot (modelled)"] = every["depot (modelled)"] = depot_dc
+    integrated = targets[targets["metric"] == "integrated_energy_supply_stations"]
+    year = int(integrated["year"].min()) if len(integrated) else 0
+    planned = 0.0
+    if siting is not None and len(siting):
+        built = siting[siting["year_built"] <= year]
+        planned = float(built.loc[built["kind"] == "integrated", "site"].nunique())
+    existing = float((public["kind"] == "integrated").sum())
+    out["integrated_energy_supply_stations"] = (year, {"public, existing": existing, "public, planned": planned})
+    return out
+
+
+def infrastructure_figure(targets: pd.DataFrame, stations: pd.DataFrame, *, siting: pd.DataFrame | None = None,
+                          run: str | None = None) -> dict:
+    """Charging points, fast chargers and integrated stations: the plan's target beside the
+    run's count for the target's year, stacked by what it counts (public existing, public
+    planned, modelled depots, private home piles; see :func:`infrastructure_parts`)."""
     panels = (("charging_facilities_cumulative", "Charging points", "charge points"),
-              ("fast_chargers_cumulative", "Fast chargers", "charge points"),
+              ("fast_chargers_cumulative", "Fast chargers (DC)", "charge points"),
               ("integrated_energy_supply_stations", "Integrated stations", "stations"))
-    counts = infrastructure_counts(stations)
+    parts = infrastructure_parts(targets, stations, siting)
     layout, cells = grid(1, 3, titles=[p[1] for p in panels], hspace=0.1)
     data, legend = [], set()
-    for (metric, _, unit), (xref, yref) in zip(panels, cells):
+    colours = dict(INFRA_PARTS)
+    for (metric, _, unit), (xref, yref) in zip(panels, cells, strict=True):
         rows = targets[targets["metric"] == metric].sort_values("year")
+        year, counts = parts[metric]
         modelled = rows["modelled_value"].dropna()
-        bars = [("plan target", f"target {int(y)}", float(v), TARGET_COLOUR)
-                for y, v in zip(rows["year"], rows["target_value"])]
-        bars.append(("modelled", "modelled", float(modelled.iloc[-1]) if len(modelled) else None, "#2a9d5c"))
-        bars.append(("in the run's station table", "in the run", float(counts[metric]), "#1f77b4"))
-        for key, label, value, colour in bars:
-            data.append({"type": "bar", "x": [label], "y": [value or 0.0], "name": key, "legendgroup": key,
-                         "showlegend": key not in legend, "marker": {"color": colour}, "xaxis": xref, "yaxis": yref,
-                         "text": [f"{value:,.0f}" if value is not None else "not modelled"],
-                         "textposition": "outside", "cliponaxis": False,
-                         "hovertemplate": f"{label}: %{{y:,.0f}} {unit}<extra></extra>"})
+        for y, v in zip(rows["year"], rows["target_value"], strict=True):
+            data.append({"type": "bar", "x": [f"target {int(y)}"], "y": [float(v)], "name": "plan target",
+                         "legendgroup": "plan target", "showlegend": "plan target" not in legend,
+                         "marker": {"color": TARGET_COLOUR}, "xaxis": xref, "yaxis": yref,
+                         "text": [f"{float(v):,.0f}"], "textposition": "outside", "cliponaxis": False,
+                         "hovertemplate": f"plan target {int(y)}: %{{y:,.0f}} {unit}<extra></extra>"})
+            legend.add("plan target")
+        label = f"modelled {year}" if len(modelled) else f"run's stations {year}"
+        total = sum(counts.values())
+        for key, value in counts.items():
+            data.append({"type": "bar", "x": [label], "y": [value], "name": key, "legendgroup": key,
+                         "showlegend": key not in legend, "marker": {"color": colours[key]}, "xaxis": xref,
+                         "yaxis": yref, "hovertemplate": f"{key}: %{{y:,.0f}} {unit}<extra>{label}</extra>"})
             legend.add(key)
+        data.append({"type": "scatter", "mode": "text", "x": [label], "y": [total], "showlegend": False,
+                     "text": [f"{total:,.0f}" + ("" if len(modelled) else " (not modelled)")],
+                     "textposition": "top center", "xaxis": xref, "yaxis": yref, "hoverinfo": "skip",
+                     "cliponaxis": False, "name": "total"})
         layout[f"yaxis{yref[1:]}"].update(
             {"title": {"text": unit}, "tickformat": "~s", "rangemode": "tozero"})
         layout[f"xaxis{xref[1:]}"]["tickfont"] = {"size": 10}
-    return figure(data, layout, title="Infrastructure against the 2025 targets", run=run, panel_titles=True)
+    layout["barmode"] = "stack"
+    return figure(data, layout, title="Infrastructure against the 2025 targets, by what is counted", run=run,
+                  panel_titles=True)
 
 
 def bands_figure(bands: pd.DataFrame, figure_name: str, *, run: str | None = None) -> dict:
@@ -342,7 +416,7 @@ def nev_paths_figure(stocks: dict[str, pd.DataFrame], targets: pd.DataFrame | No
     if targets is not None:
         data += _targets(targets, "nev_stock")
     return figure(data, {"yaxis": {"title": {"text": "NEV stock (vehicles)"}, **_VEHICLES_AXIS},
-                         "xaxis": {"title": {"text": "end of year"}}},
+                         "xaxis": _year_axis(_year_end, "end of year")},
                   title="NEV stock paths", run=" | ".join(stocks))
 
 

@@ -155,6 +155,12 @@ def _zone_layers(values_: pd.Series, label: str, unit: str) -> list[dict]:
 
 
 def _site_traces(sites: pd.DataFrame, *, planned: bool, kinds: list[str] | None) -> list[dict]:
+    if planned:
+        # one star per site: a site extended in a later phase has a row per phase year
+        sites = sites.sort_values("year_built").drop_duplicates("site", keep="last")
+    else:
+        # stations without equipment have nothing to show; the plan's own sites are the stars
+        sites = sites[(sites["kind"] != "none") & (sites["source"].astype(str) != "plan")]
     frame = sites if kinds is None else sites[sites["kind"].isin(kinds)]
     id_col = "site" if planned else "station_id"
     data = []

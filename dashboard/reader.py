@@ -44,7 +44,8 @@ class RunInfo:
     run_id : str
         The folder's resolved path; the value the pickers carry.
     label : str
-        Short human label: folder name, scenario year, sample and seed.
+        Short human label: folder name, scenario year, whether it has a station plan, sample and
+        seed.
     name : str
         Folder name (for a run inside a sweep: ``<sweep>/<run_id>``).
     scenario : str
@@ -120,7 +121,8 @@ def _run_info(run_id: str, folder: Path, name: str) -> RunInfo:
     year = year if isinstance(year, int) and not isinstance(year, bool) else None
     sample = simulation.get("sample") if isinstance(simulation, dict) else None
     seed = manifest.get("seed", scenario.get("seed"))
-    label = f"{name} ({year}, sample {_plain(sample)}, seed {_plain(seed)})"
+    plan = ", station plan" if manifest.get("siting") else ""
+    label = f"{name} ({year}{plan}, sample {_plain(sample)}, seed {_plain(seed)})"
     return RunInfo(run_id, label, name, _plain(scenario.get("name", "")), year)
 
 

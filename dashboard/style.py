@@ -7,10 +7,14 @@ validate every property on every update, which cost a quarter of a second per pa
 """
 from __future__ import annotations
 
+import copy
+import re
+
 import numpy as np
 import pandas as pd
 
 __all__ = [
+    "localise",
     "POWERTRAIN_COLOURS",
     "CARRIER_COLOURS",
     "SEGMENT_COLOURS",
@@ -204,3 +208,58 @@ def hline(y: float, text: str, colour: str, *, label_x: float = 0.01) -> tuple[d
     note = {"text": text, "xref": "paper", "x": label_x, "xanchor": "left", "yref": "y", "y": y,
             "yanchor": "bottom", "showarrow": False, "font": {"color": colour, "size": 11}}
     return shape, note
+
+
+_YEAR_END = re.compile(r"^(.*?)(\d{4})$")
+
+
+def _say(text, lang: str):
+    """``text`` in ``lang`` through the catalogue's ``fig.`` entries: whole strings, strings
+    ending in a year (``target 2025``), ``what: kind`` legend names and a ``(not modelled)``
+    suffix; anything else is left as it is."""
+    from fleetsim import i18n
+
+    if not isinstance(text, str) or not text:
+        return text
+    found = i18n.catalogue().get(f"fig.{text}")
+    if found:
+        return found.get(lang) or text
+    year = _YEAR_END.match(text)
+    if year and f"fig.{year.group(1)}{{year}}" in i18n.catalogue():
+        return i18n.text(f"fig.{year.group(1)}{{year}}", lang, year=year.group(2))
+    if text.endswith(" (not modelled)"):
+        return _say(text[: -len(" (not modelled)")], lang) + i18n.text("fig.suffix_not_modelled", lang)
+    if ": " in text and "<" not in text:
+        head, _, tail = text.partition(": ")
+        return f"{_say(head, lang)}：{_say(tail, lang)}"
+    return text
+
+
+def localise(fig, lang: str):
+    """A figure dictionary with its titles, axis titles, panel titles, legend names and bar
+    categories in ``lang`` (a copy; the cached English figure is left as it is). English
+    returns ``fig`` itself."""
+    if lang == "en" or not isinstance(fig, dict) or "layout" not in fig:
+        return fig
+    layout = copy.deepcopy({k: v for k, v in fig["layout"].items() if k != "meta"})
+    layout["meta"] = fig["layout"].get("meta")
+    title = layout.get("title")
+    if isinstance(title, dict):
+        title["text"] = _say(title.get("text"), lang)
+    for key, axis in layout.items():
+        if key.startswith(("xaxis", "yaxis")) and isinstance(axis, dict) and isinstance(axis.get("title"), dict):
+            axis["title"]["text"] = _say(axis["title"].get("text"), lang)
+    for note in layout.get("annotations", []) or []:
+        note["text"] = _say(note.get("text"), lang)
+    data = []
+    for trace in fig.get("data", []):
+        trace = dict(trace)
+        if "name" in trace:
+            trace["name"] = _say(trace["name"], lang)
+        if trace.get("type") == "bar" and all(isinstance(x, str) for x in trace.get("x", []) or [None]):
+            trace["x"] = [_say(x, lang) for x in trace["x"]]
+        if trace.get("mode") == "text":
+            trace["x"] = [_say(x, lang) for x in trace.get("x", [])]
+            trace["text"] = [_say(t, lang) for t in trace.get("text", [])]
+        data.append(trace)
+    return {**fig, "data": data, "layout": layout}

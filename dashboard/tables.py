@@ -6,14 +6,13 @@ import math
 
 import pandas as pd
 
+from fleetsim import i18n
+
 from .figures import plan_targets
 from .figures_day import station_group
 from .style import nice_name
 
 __all__ = ["target_status", "targets_table", "station_table", "figures_comparison", "format_value"]
-
-_STATUS = {True: "met", False: "not met"}
-
 
 def format_value(value: float, unit: str, *, signed: bool = False) -> str:
     """A number in ``unit``: fractions with three decimals, counts with thousands separators."""
@@ -25,65 +24,80 @@ def format_value(value: float, unit: str, *, signed: bool = False) -> str:
     return f"{value:{sign},.0f}"
 
 
-def target_status(met) -> str:
-    """``met``, ``not met`` or ``not modelled`` (the nullable ``met`` column of ``targets``)."""
-    if met is None or met is pd.NA or (isinstance(met, float) and math.isnan(met)):
+def target_status(verdict) -> str:
+    """The row's status: the ``verdict`` of ``targets`` (``short``, ``within``, ``exceeded``), or
+    ``not modelled`` when it is empty."""
+    if verdict is None or verdict is pd.NA or (isinstance(verdict, float) and math.isnan(verdict)) or verdict == "":
         return "not modelled"
-    return _STATUS[bool(met)]
+    return str(verdict)
 
 
-def targets_table(targets: pd.DataFrame) -> pd.DataFrame:
-    """Every target of the plan with its status and the gap (modelled − target) in its own unit.
+def targets_table(targets: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Every target of the plan with its verdict and the gap (modelled − target) in its own unit
+    and in %.
 
     Parameters
     ----------
     targets : pandas.DataFrame
         The run's ``targets`` table.
+    lang : str
+        ``en`` or ``zh``; in Chinese the target is named by the plan's own wording.
 
     Returns
     -------
     pandas.DataFrame
-        ``target, year, wording, bound, target_value, modelled, gap, unit, status`` as strings.
+        ``target, year, metric, wording, bound, target_value, modelled, gap, gap_pct, unit,
+        verdict, status`` as strings; ``status`` is the untranslated verdict (the row's colour).
     """
     plan = plan_targets().set_index("target_id")
     rows = []
     for row in targets.itertuples(index=False):
-        unit = str(plan["unit"].get(row.target_id, "")) if row.target_id in plan.index else ""
-        wording = str(plan["seed_wording"].get(row.target_id, "")) if row.target_id in plan.index else ""
+        known = row.target_id in plan.index
+        unit = str(plan["unit"].get(row.target_id, "")) if known else ""
+        wording = str(plan["seed_wording"].get(row.target_id, "")) if known else ""
         modelled = float(row.modelled_value) if pd.notna(row.modelled_value) else math.nan
-        status = target_status(row.met)
-        gap = modelled - float(row.target_value)
+        status = target_status(row.verdict)
+        shown = status != "not modelled"
         rows.append({
-            "target": row.target_id,
+            "target": wording if lang == "zh" and wording else row.target_id,
             "year": int(row.year),
             "metric": nice_name(row.metric),
             "wording": wording,
-            "bound": "about (±5%)" if row.bound == "about" else "at least",
+            "bound": i18n.text(f"bound.{row.bound}", lang),
             "target_value": format_value(float(row.target_value), unit),
-            "modelled": format_value(modelled, unit) if status != "not modelled" else "not modelled",
-            "gap": format_value(gap, unit, signed=True) if status != "not modelled" else "",
-            "unit": unit,
+            "modelled": format_value(modelled, unit) if shown else i18n.verdict_text(None, lang),
+            "gap": format_value(float(row.gap), unit, signed=True) if shown else "",
+            "gap_pct": f"{row.gap_pct:+.1f}%" if shown and pd.notna(row.gap_pct) else "",
+            "unit": i18n.unit_name(unit, lang),
+            "verdict": i18n.verdict_text(row.verdict if shown else None, lang),
             "status": status,
         })
-    return pd.DataFrame(rows, columns=["target", "year", "metric", "wording", "bound", "target_value",
-                                       "modelled", "gap", "unit", "status"])
+    return pd.DataFrame(rows, columns=["target", "year", "metric", "wording", "bound", "target_value", "modelled",
+                                       "gap", "gap_pct", "unit", "verdict", "status"])
 
 
-def station_table(stations: pd.DataFrame, station_use: pd.DataFrame,
-                  siting: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per station and equipment type: where, what, how busy, how long the waits.
+def station_table(stations: pd.DataFrame, station_use: pd.DataFrame, siting: pd.DataFrame | None = None,
+                  zones: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per simulated station and equipment type (the run's ``station_use``): where, what,
+    how busy, how long the waits.
 
-    Planned sites from a ``siting`` table are appended with source ``planned`` and their
-    expected utilisation and wait where the table gives them.
+    Planned sites are rows of ``station_use`` like any other (the run simulated them); a
+    ``siting`` table adds the phase year each was first built in, ``zones`` the district.
     """
-    use = station_use.merge(stations[["station_id", "source", "kind", "lon", "lat"]], on="station_id",
-                            how="left")
+    use = station_use.merge(stations[["station_id", "source", "kind"]], on="station_id", how="left")
+    built = pd.Series(dtype="float64")
+    if siting is not None and not siting.empty:
+        built = siting.groupby("site")["year_built"].min()
+    district = zones.set_index("zone_id")["district"] if zones is not None else pd.Series(dtype=object)
+    group = station_group(use["station_id"]).where(~use["station_id"].astype(str).str.startswith("plan-"), "planned")
     out = pd.DataFrame({
         "station_id": use["station_id"].astype(str),
-        "group": station_group(use["station_id"]).to_numpy(),
+        "group": group.to_numpy(),
         "source": use["source"].fillna("").astype(str),
         "kind": use["kind"].fillna("").astype(str),
         "zone_id": use["zone_id"].astype(int),
+        "district": use["zone_id"].map(district).fillna("").astype(str),
+        "year_built": use["station_id"].map(built).astype("Int64").astype(str).replace("<NA>", ""),
         "equipment": use["equipment"].astype(str),
         "units": use["units"].astype(int),
         "utilisation_pct": (100.0 * use["utilisation"]).round(1),
@@ -93,19 +107,6 @@ def station_table(stations: pd.DataFrame, station_use: pd.DataFrame,
         "balked_vehicles": use["balked_vehicles"].astype(int),
         "max_queue": use["max_queue"].astype(int),
     })
-    if siting is not None and not siting.empty:
-        util = next((c for c in siting.columns if "utilisation" in c), None)
-        wait = next((c for c in siting.columns if "wait" in c), None)
-        planned = pd.DataFrame({
-            "station_id": siting["site"].astype(str), "group": "planned", "source": "planned",
-            "kind": siting["kind"].astype(str), "zone_id": siting["zone_id"].astype(int), "equipment": "",
-            "units": siting.filter(regex=r"^(ac_|dc_|depot_|lng_|h2_|swap_)").sum(axis=1).astype(int),
-            "utilisation_pct": (100.0 * siting[util]).round(1) if util else float("nan"),
-            "wait_p50_min": float("nan"),
-            "wait_p95_min": siting[wait].round(1) if wait else float("nan"),
-            "served_vehicles": 0, "balked_vehicles": 0, "max_queue": 0,
-        })
-        out = pd.concat([out, planned], ignore_index=True)
     return out.sort_values(["utilisation_pct", "station_id"], ascending=[False, True], ignore_index=True)
 
 
@@ -131,6 +132,8 @@ def figures_comparison(figures: dict[str, pd.DataFrame], targets: dict[str, pd.D
         met = {}
         for label, frame in targets.items():
             computed = frame[frame["modelled_value"].notna()]
-            met[label] = f"{int(computed['met'].fillna(False).astype(bool).sum())} of {len(computed)}"
+            counts = computed["verdict"].value_counts()
+            met[label] = (f"{int(computed['met'].fillna(False).astype(bool).sum())} of {len(computed)} ("
+                          + ", ".join(f"{int(counts.get(v, 0))} {v}" for v in ("within", "exceeded", "short")) + ")")
         rows.append({"figure": "targets met (of those modelled)", "unit": "", **met})
     return pd.DataFrame(rows)

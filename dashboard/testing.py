@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 __all__ = ["CHROMIUM", "CHROMEDRIVER", "CHROMIUM_FLAGS", "browser_available", "running_app", "chromium",
-           "wait_for", "graphs_drawn", "PAGE_IS_DRAWN_JS", "open_dropdown_option", "timed_switch"]
+           "wait_for", "graphs_drawn", "PAGE_IS_DRAWN_JS", "open_dropdown_option", "timed_switch", "with_plan",
+           "text_widths", "set_language"]
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +83,9 @@ def running_app(app, *, port: int | None = None):
 
 
 @contextlib.contextmanager
-def chromium(*, width: int = 1280, height: int = 800):
-    """A headless Chromium WebDriver with the viewport ``width`` x ``height``."""
+def chromium(*, width: int = 1280, height: int = 800, download_dir: Path | None = None):
+    """A headless Chromium WebDriver with the viewport ``width`` x ``height``; files it downloads
+    go to ``download_dir`` when given."""
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
@@ -93,12 +95,18 @@ def chromium(*, width: int = 1280, height: int = 800):
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    if download_dir is not None:
+        options.add_experimental_option("prefs", {"download.default_directory": str(download_dir),
+                                                  "download.prompt_for_download": False})
     driver_path = str(CHROMEDRIVER) if CHROMEDRIVER.exists() else shutil.which("chromedriver")
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     try:
         # the window size flag sets the outer window; make the viewport itself width x height
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        if download_dir is not None:
+            driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow",
+                                                                "downloadPath": str(download_dir)})
         yield driver
     finally:
         driver.quit()
@@ -179,3 +187,69 @@ def timed_switch(driver, dropdown_id: str, value: str, *, run: str | None = None
     if ms is None or ms < 0:
         raise TimeoutError(f"the page did not show run {run or value} within {timeout:.0f} s")
     return ms / 1000.0
+
+
+#: JavaScript: the rendered width (px) of a string in an element's own font, next to the width
+#: of as many characters no font has (U+E000.., private use: drawn as the font's empty box)
+_WIDTHS_JS = """
+const [selector, text] = arguments;
+const el = document.querySelector(selector);
+if (!el) { return null; }
+const style = getComputedStyle(el);
+const probe = document.createElement('span');
+probe.style.font = style.font;
+probe.style.whiteSpace = 'nowrap';
+probe.style.position = 'absolute';
+probe.style.visibility = 'hidden';
+document.body.appendChild(probe);
+probe.textContent = text;
+const width = probe.getBoundingClientRect().width;
+probe.textContent = Array.from(text).map((_, i) => String.fromCharCode(0xE000 + i)).join('');
+const boxes = probe.getBoundingClientRect().width;
+probe.remove();
+return {width: width, boxes: boxes, font_px: parseFloat(style.fontSize), family: style.fontFamily};
+"""
+
+
+def text_widths(driver, selector: str, text: str) -> dict | None:
+    """How wide ``text`` renders in the font of the element at ``selector``, beside a string of
+    glyphs no font has (empty boxes): Chinese drawn as boxes has the boxes' width, Chinese drawn
+    by a CJK font is one em per character."""
+    return driver.execute_script(_WIDTHS_JS, selector, text)
+
+
+def set_language(driver, base_url: str, lang: str) -> None:
+    """Choose the dashboard's language the way the header's switch does (its cookie)."""
+    from .ui import LANG_COOKIE
+
+    driver.get(base_url + "/_dash-layout")  # any page of the server: cookies are per site
+    driver.add_cookie({"name": LANG_COOKIE, "value": lang, "path": "/"})
+
+
+def with_plan(run_dir: Path, out: Path) -> Path:
+    """A copy of the results folder ``run_dir`` with a small station plan (one charging and one
+    integrated site, in the first zones of Futian and Nanshan), so that pages and exports of a
+    plan can be shown without planning one. The numbers are illustrative, not a plan."""
+    import pandas as pd
+
+    from fleetsim.results import MANIFEST, read_manifest, read_table
+
+    shutil.copytree(run_dir, out)
+    zones = read_table(out, "zones")
+    first = {d: int(zones.loc[zones["district"] == d, "zone_id"].iloc[0]) for d in ("Futian", "Nanshan")}
+    units = dict.fromkeys(("ac_7kw", "dc_60kw", "dc_120kw", "dc_480kw", "depot_dc_120kw", "lng_dispenser",
+                           "h2_dispenser", "swap_bay"), 0)
+    rows = [{"site": f"plan-{first['Futian']}", "zone_id": first["Futian"], "kind": "charging",
+             **units, "dc_120kw": 4, "capex_cny": 1.0e6, "year_built": 2025, "arrivals_per_day": 40.0},
+            {"site": f"plan-{first['Nanshan']}", "zone_id": first["Nanshan"], "kind": "integrated",
+             **units, "dc_480kw": 1, "swap_bay": 2, "capex_cny": 3.0e6, "year_built": 2030, "arrivals_per_day": 10.0}]
+    siting = pd.DataFrame(rows)
+    centres = zones.set_index("zone_id")
+    siting["lon"] = siting["zone_id"].map(centres["lon"])
+    siting["lat"] = siting["zone_id"].map(centres["lat"])
+    siting["expected_utilisation"], siting["expected_wait_p95_min"] = 0.5, 2.0
+    siting.to_parquet(out / "siting.parquet", index=False)
+    manifest = read_manifest(out)
+    manifest["siting"] = {"phases": [], "notes": ["illustrative plan"]}
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    return out

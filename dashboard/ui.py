@@ -6,13 +6,14 @@ from html import escape
 
 from dash import dcc, html
 
+from fleetsim import i18n
 from fleetsim.errors import ResultsError
 
 from .reader import ResultsReader
 from .style import FONT as _FONT
-from .style import empty_figure
+from .style import empty_figure, localise
 
-__all__ = ["DATA_ERRORS", "table_style", "simple_table", "html_table", "page_header", "run_options", "run_picker", "error_box",
+__all__ = ["LANG_COOKIE", "lang", "tr", "localised", "DATA_ERRORS", "table_style", "simple_table", "html_table", "page_header", "run_options", "run_picker", "error_box",
            "error_text", "graph", "pick_run", "no_data"]
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,36 @@ log = logging.getLogger(__name__)
 DATA_ERRORS = (ResultsError, KeyError, ValueError, IndexError, TypeError)
 
 _GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": "hover"}
+#: the cookie holding the visitor's language (set by the switch in the header)
+LANG_COOKIE = "fleetsim_lang"
+
+
+def lang() -> str:
+    """The language of the current request: the switch's cookie, else the browser's first
+    preference between zh and en, else en (outside a request: en)."""
+    try:
+        from flask import has_request_context, request
+    except ImportError:  # pragma: no cover - flask comes with dash
+        return "en"
+    if not has_request_context():
+        return "en"
+    chosen = request.cookies.get(LANG_COOKIE, "")
+    if chosen in i18n.LANGUAGES:
+        return chosen
+    best = request.accept_languages.best_match(["en", "zh", "zh-CN"], default="en")
+    return "zh" if best.startswith("zh") else "en"
+
+
+def tr(key: str, **fields) -> str:
+    """The catalogue's message ``key`` in the current request's language."""
+    return i18n.text(key, lang(), **fields)
+
+
+def localised(outputs: tuple) -> tuple:
+    """A page's render outputs with every figure in the request's language (see
+    :func:`dashboard.style.localise`); other outputs pass through."""
+    language = lang()
+    return tuple(localise(o, language) if isinstance(o, dict) and "layout" in o else o for o in outputs)
 
 
 def table_style(*, cell: dict | None = None, header: dict | None = None) -> dict:
@@ -81,12 +112,12 @@ def pick_run(reader: ResultsReader, *requested: str | None) -> str | None:
 
 
 def run_picker(component_id: str, reader: ResultsReader, value, *, multi: bool = False,
-               label: str = "Run") -> html.Div:
+               label: str | None = None) -> html.Div:
     """A labelled dropdown of the runs found."""
     return html.Div([
-        html.Label(label, htmlFor=component_id, className="control-label"),
+        html.Label(label or tr("ui.runs" if multi else "ui.run"), htmlFor=component_id, className="control-label"),
         dcc.Dropdown(id=component_id, options=run_options(reader), value=value, multi=multi, clearable=False,
-                     placeholder="no results found: launch a run on the Run page", className="run-picker"),
+                     placeholder=tr("ui.no_runs"), className="run-picker"),
     ], className="control")
 
 
@@ -98,7 +129,7 @@ def error_box(component_id: str, children=None) -> html.Div:
 def error_text(err: Exception | str) -> list:
     """Children of an error box for ``err``; logs it (the server keeps running)."""
     log.warning("cannot show results: %s", err)
-    return [html.Strong("Cannot show these results. "), html.Span(str(err))]
+    return [html.Strong(tr("ui.cannot_show")), html.Span(str(err))]
 
 
 def no_data(message: str, run: str | None = None):

@@ -9,7 +9,7 @@ from .errors import DemandError
 from .inverse import SharePathResult, required_share_path
 from .params import StockParams, load_vehicle_params
 from .stock import project_stock, survival_curve
-from .targets import calibration_table, evaluate_targets, load_targets, stock_metrics
+from .targets import VERDICTS, calibration_table, evaluate_targets, load_targets, stock_metrics, target_verdict
 
 __all__ = [
     "StockParams",
@@ -19,6 +19,8 @@ __all__ = [
     "load_targets",
     "stock_metrics",
     "evaluate_targets",
+    "target_verdict",
+    "VERDICTS",
     "required_share_path",
     "SharePathResult",
     "calibration_table",

@@ -30,7 +30,7 @@ import pandas as pd
 from .errors import DemandError
 from .params import NEV_POWERTRAINS, StockParams
 from .stock import _NEV_IDX, _frame, _share_table, simulate
-from .targets import load_targets, stock_metrics
+from .targets import load_targets, stock_metrics, target_verdict
 
 __all__ = ["SharePathResult", "required_share_path"]
 
@@ -60,6 +60,8 @@ class SharePathResult:
         The target is met even with the share frozen at its last value.
     params : StockParams
         The scenario with the path applied (``nev_share_path``).
+    bound : str
+        The target's bound (``about`` or ``at_least``), for :attr:`verdict`.
     """
 
     metric: str
@@ -72,6 +74,12 @@ class SharePathResult:
     shortfall: float
     exceeded_at_floor: bool
     params: StockParams
+    bound: str = "at_least"
+
+    @property
+    def verdict(self) -> str:
+        """``short``, ``within`` or ``exceeded``: :func:`demand.target_verdict` of the answer."""
+        return str(target_verdict([self.target_value], [self.achieved_value], [self.bound])["verdict"][0])
 
     @property
     def path(self) -> pd.DataFrame:
@@ -83,42 +91,51 @@ class SharePathResult:
         def fmt(v: float) -> str:
             return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
 
-        head = f"{self.metric} {self.year}: target {fmt(self.target_value)}"
+        bound = "about" if self.bound == "about" else "at least"
+        head = f"{self.metric} {self.year}: target {bound} {fmt(self.target_value)}"
+        gap = self.achieved_value - self.target_value
+        pct = f" ({gap / self.target_value:+.1%})" if self.target_value else ""
         if self.exceeded_at_floor:
             verdict = (
-                f"met without any increase: with the private-car NEV share frozen at "
-                f"{self.level:.1%} the model reaches {fmt(self.achieved_value)}"
+                f"{self.verdict}: with the private-car NEV share frozen at {self.level:.1%} the model "
+                f"reaches {fmt(self.achieved_value)}, {fmt(gap)}{pct} against the target; no increase "
+                "is needed"
             )
         elif self.reachable:
             verdict = (
-                f"reachable: the private-car NEV share must rise to {self.level:.1%}, "
+                f"{self.verdict}: the private-car NEV share must rise to {self.level:.1%}, "
                 f"giving {fmt(self.achieved_value)}"
             )
         else:
             verdict = (
-                "unreachable: even with the share rising as fast as allowed to 100% the model "
-                f"reaches {fmt(self.achieved_value)}, "
-                f"short by {fmt(self.shortfall)}"
+                f"{self.verdict}: even with the share rising as fast as allowed to 100% the model "
+                f"reaches {fmt(self.achieved_value)}, short by {fmt(self.shortfall)}{pct}"
             )
         return f"{head}\n{verdict}"
 
 
-def _resolve_target(target) -> tuple[str, int, float]:
+def _resolve_target(target) -> tuple[str, int, float, str]:
     if isinstance(target, str):
         table = load_targets()
         row = table[table["target_id"] == target]
         if row.empty:
             raise DemandError(
-                f"unknown target id {target!r}; known: {', '.join(table['target_id'])}"
+                f"--target: unknown target id {target!r}; known: {', '.join(table['target_id'])}"
             )
-        return str(row["metric"].iloc[0]), int(row["year"].iloc[0]), float(row["value"].iloc[0])
+        return (str(row["metric"].iloc[0]), int(row["year"].iloc[0]), float(row["value"].iloc[0]),
+                str(row["bound"].iloc[0]))
     try:
         metric, year, value = target
-        return str(metric), int(year), float(value)
+        return str(metric), int(year), float(value), "at_least"
     except (TypeError, ValueError):
         raise DemandError(
             f"target must be a target id of targets.csv or (metric, year, value), got {target!r}"
         ) from None
+
+
+def _stock_target_ids(metrics: pd.DataFrame) -> list[str]:
+    table = load_targets()
+    return list(table.loc[table["metric"].isin(set(metrics["metric"])), "target_id"])
 
 
 def required_share_path(
@@ -157,7 +174,7 @@ def required_share_path(
         Unknown target or metric, or years outside the scenario.
     """
     params = StockParams() if params is None else params
-    metric, year, value = _resolve_target(target)
+    metric, year, value, bound = _resolve_target(target)
     if not params.start_year <= first_free_year <= year <= params.end_year:
         raise DemandError(
             f"need start_year <= first_free_year <= target year <= end_year; got "
@@ -173,15 +190,15 @@ def required_share_path(
 
     def evaluate(level: float) -> float:
         path = np.minimum(level, s0 + rise * (years - first_free_year + 1))
-        anchors = {int(y): float(min(s, 1.0)) for y, s in zip(years, path)}
+        anchors = {int(y): float(min(s, 1.0)) for y, s in zip(years, path, strict=True)}
         trial = params.model_copy(update={"nev_share_path": anchors})
         stock = _frame(simulate(trial), first_free_year)
         metrics = stock_metrics(stock)
         hit = metrics[(metrics["metric"] == metric) & (metrics["year"] == year)]
         if hit.empty:
-            available = sorted(metrics["metric"].unique())
             raise DemandError(
-                f"metric {metric!r} is not computed by the stock model; use one of {available}"
+                f"--target: {target if isinstance(target, str) else metric!r} is not computed by the "
+                f"stock model; targets it computes: {', '.join(_stock_target_ids(metrics))}"
             )
         cache[level] = (float(hit["value"].iloc[0]), stock, trial)
         return cache[level][0]
@@ -235,4 +252,5 @@ def required_share_path(
         shortfall=0.0 if reachable else float(value - achieved),
         exceeded_at_floor=bool(exceeded),
         params=trial,
+        bound=bound,
     )

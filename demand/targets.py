@@ -16,7 +16,9 @@ from .stock import BASE_YEAR, project_stock
 
 __all__ = [
     "TARGET_COLUMNS",
+    "VERDICTS",
     "load_targets",
+    "target_verdict",
     "stock_metrics",
     "evaluate_targets",
     "calibration_table",
@@ -28,9 +30,17 @@ TARGET_COLUMNS = (
     "metric",
     "target_value",
     "modelled_value",
+    "unit",
     "bound",
+    "verdict",
+    "direction",
+    "gap",
+    "gap_pct",
     "met",
+    "seed_wording",
 )
+#: Verdicts of a modelled target: below it, at it (within the band), above it.
+VERDICTS = ("short", "within", "exceeded")
 _ELECTRIC = ("BEV", "FCEV")
 _PUBLIC_FLEET = ("bus", "taxi", "ride_hailing")
 _CLEAN_MANDATE = ("port_tractor", "waste_transfer")
@@ -136,6 +146,60 @@ def stock_metrics(
     return pd.concat(frames, ignore_index=True)
 
 
+def target_verdict(target_value, modelled_value, bound, *, about_tolerance: float | None = None) -> pd.DataFrame:
+    """Where modelled values lie against their targets: one rule for every caller.
+
+    A target worded "about" (左右) is ``within`` when the modelled value lies within
+    ``about_tolerance`` (relative to the target) of it, ``short`` below that band and
+    ``exceeded`` above it. A target worded "at least" (以上, 不少于, 达到) is ``short`` below the
+    target, ``within`` from the target up to the same band above it and ``exceeded`` beyond.
+    A target is met when it is ``within``, or ``exceeded`` for an "at least" target: exceeding
+    an "about" figure is not a failure of the plan but says the plan's figure is out of date,
+    which is why the verdict, not a yes/no, is what a planner reads.
+
+    Parameters
+    ----------
+    target_value, modelled_value : array-like of float
+        The plan's figures and the modelled ones (NaN when not modelled).
+    bound : array-like of str
+        ``about`` or ``at_least``.
+    about_tolerance : float, optional
+        Relative band; default ``general.csv``'s ``about_tolerance`` (0.05).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``verdict`` (``short``, ``within``, ``exceeded``; empty when not modelled),
+        ``direction`` (``above``, ``below``, ``on``: the side of the target the modelled value
+        lies on), ``gap`` (modelled - target, in the target's unit), ``gap_pct`` (gap over the
+        target, in %) and ``met`` (nullable boolean).
+    """
+    tol = general_params()["about_tolerance"] if about_tolerance is None else about_tolerance
+    target = np.asarray(target_value, dtype=float)
+    modelled = np.asarray(modelled_value, dtype=float)
+    bound = np.asarray(bound, dtype=object)
+    bad = sorted(set(bound) - {"about", "at_least"})
+    if bad:
+        raise DemandError(f"target bound {bad} unknown; use 'about' or 'at_least'")
+    # A relative epsilon so that a value equal to the target in print is not "short" by rounding.
+    eps = 1e-9 * np.maximum(np.abs(target), 1.0)
+    band = tol * np.abs(target)
+    gap = modelled - target
+    about = bound == "about"
+    low = np.where(about, -band, 0.0) - eps
+    verdict = np.where(gap < low, "short", np.where(gap > band + eps, "exceeded", "within")).astype(object)
+    direction = np.where(np.abs(gap) <= eps, "on", np.where(gap > 0, "above", "below")).astype(object)
+    missing = np.isnan(modelled)
+    verdict[missing] = None
+    direction[missing] = None
+    met = pd.array((verdict == "within") | (~about & (verdict == "exceeded")), dtype="boolean")
+    met[missing] = pd.NA
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap_pct = np.where(target != 0, 100.0 * gap / np.abs(target), np.nan)
+    return pd.DataFrame({"verdict": verdict, "direction": direction, "gap": gap, "gap_pct": gap_pct,
+                         "met": met})
+
+
 def evaluate_targets(
     metrics: pd.DataFrame,
     *,
@@ -153,37 +217,30 @@ def evaluate_targets(
         Default :func:`load_targets`.
     about_tolerance : float, optional
         Relative band for targets worded "about"; default 0.05 (``general.csv``).
-        "at_least" means modelled ≥ target.
 
     Returns
     -------
     pandas.DataFrame
-        One row per target, in the targets' order, columns
-        ``target_id, year, metric, target_value, modelled_value, bound, met``; a target without
-        a modelled value has ``modelled_value`` NaN and ``met`` <NA> (nullable boolean).
+        One row per target, in the targets' order, columns :data:`TARGET_COLUMNS`; the
+        verdict, gap and met columns come from :func:`target_verdict` and are empty for a
+        target the model does not compute (``modelled_value`` NaN).
     """
     targets = load_targets() if targets is None else targets
-    tol = general_params()["about_tolerance"] if about_tolerance is None else about_tolerance
     missing = {"metric", "year", "value"} - set(metrics.columns)
     if missing:
         raise DemandError(f"evaluate_targets: metrics lack column(s) {sorted(missing)}")
     dup = metrics.duplicated(["metric", "year"], keep=False)
     if dup.any():
-        pairs = sorted(set(zip(metrics.loc[dup, "metric"], metrics.loc[dup, "year"])))[:5]
+        pairs = sorted(set(zip(metrics.loc[dup, "metric"], metrics.loc[dup, "year"], strict=True)))[:5]
         raise DemandError(f"evaluate_targets: several values for (metric, year) {pairs}")
-    bad = sorted(set(targets["bound"]) - {"about", "at_least"})
-    if bad:
-        raise DemandError(f"evaluate_targets: unknown bound(s) {bad}; use 'about' or 'at_least'")
     values = metrics[["metric", "year", "value"]].astype({"year": np.int64, "value": float})
     merged = targets.astype({"year": np.int64}).merge(
         values, on=["metric", "year"], how="left", validate="many_to_one"
     )
     target = merged["value_x"].astype(float)
     modelled = merged["value_y"].astype(float)
-    about = (modelled - target).abs() <= tol * target.abs()
-    at_least = modelled >= target - 1e-9 * target.abs().clip(lower=1.0)
-    met = pd.array(np.where(merged["bound"] == "about", about, at_least), dtype="boolean")
-    met[modelled.isna().to_numpy()] = pd.NA
+    verdict = target_verdict(target, modelled, merged["bound"], about_tolerance=about_tolerance)
+    text = {c: (merged[c].fillna("").astype(str) if c in merged else "") for c in ("unit", "seed_wording")}
     return pd.DataFrame(
         {
             "target_id": merged["target_id"],
@@ -191,8 +248,10 @@ def evaluate_targets(
             "metric": merged["metric"],
             "target_value": target,
             "modelled_value": modelled,
+            "unit": text["unit"],
             "bound": merged["bound"],
-            "met": met,
+            **{c: verdict[c] for c in ("verdict", "direction", "gap", "gap_pct", "met")},
+            "seed_wording": text["seed_wording"],
         }
     )
 

@@ -5,20 +5,45 @@ The main entry points::
     from fleetsim import load_scenario, run_scenario, station_queue
     run = run_scenario(load_scenario("shenzhen-2030"), out_dir="results/2030")
     station_queue(arrivals_per_h=12, mean_service_min=25, servers=4)
-"""
-from .errors import ResultsError, ScenarioError
-from .queues import QueueResult, station_queue
-from .run import Run, run_scenario
-from .scenario import Scenario, builtin_scenarios, load_scenario
 
-__all__ = [
-    "Scenario",
-    "load_scenario",
-    "builtin_scenarios",
-    "run_scenario",
-    "Run",
-    "station_queue",
-    "QueueResult",
-    "ScenarioError",
-    "ResultsError",
-]
+Importing the package loads none of the model: each name is imported on first use, so that the
+command line starts fast and the dashboard's reader never pulls in the engine or the solver.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "Scenario": ".scenario",
+    "load_scenario": ".scenario",
+    "builtin_scenarios": ".scenario",
+    "run_scenario": ".run",
+    "Run": ".run",
+    "station_queue": ".queues",
+    "QueueResult": ".queues",
+    "ScenarioError": ".errors",
+    "ResultsError": ".errors",
+}
+
+__all__ = [*_LAZY, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("shenzhen-fleetsim")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            return "unknown"
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fleetsim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

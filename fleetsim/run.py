@@ -27,9 +27,18 @@ __all__ = ["Run", "run_scenario", "default_out_dir", "zones_table", "key_figures
 log = logging.getLogger(__name__)
 
 
-def default_out_dir(scenario: Scenario, seed: int) -> Path:
-    """``results/<scenario>-seed<N>`` under the working directory."""
-    return Path("results") / f"{scenario.name}-seed{seed}"
+def default_out_dir(scenario: Scenario, seed: int, *, plan: bool = False,
+                    demand_source: str = "simulation") -> Path:
+    """The results folder named after what was run, under the working directory.
+
+    ``results/<scenario>-seed<N>`` for a plain run; ``results/<scenario>-plan-seed<N>`` for a run
+    with the station plan (``fleetsim site``) and ``results/<scenario>-plan-stock-seed<N>`` when
+    the plan's demand came from the stock model, so that neither replaces the other.
+    """
+    parts = [scenario.name]
+    if plan:
+        parts.append("plan" if demand_source == "simulation" else f"plan-{demand_source}")
+    return Path("results") / f"{'-'.join(parts)}-seed{seed}"
 
 
 def zones_table(scenario: Scenario) -> pd.DataFrame:
@@ -209,12 +218,14 @@ def key_figures(tables: dict[str, pd.DataFrame], scenario: Scenario) -> pd.DataF
 
 
 def summary_table(run: Run) -> pd.DataFrame:
-    """Key figures of a run and its target count, one row each (``figure, value, unit``)."""
+    """Key figures of a run and its target verdicts, one row each (``figure, value, unit``)."""
     figures = run.tables["figures"]
     rows = [(f.replace("_", " "), round(v, 2) if abs(v) < 100 else int(round(v)), u)
-            for f, v, u in zip(figures["figure"], figures["value"], figures["unit"])]
+            for f, v, u in zip(figures["figure"], figures["value"], figures["unit"], strict=True)]
     targets = run.tables["targets"]
     computed = targets[targets["modelled_value"].notna()]
-    rows.append(("targets met", f"{int(computed['met'].sum())} of {len(computed)} computed "
-                 f"({len(targets)} in the plan)", ""))
+    counts = computed["verdict"].value_counts()
+    rows.append(("targets met", f"{int(computed['met'].sum())} of {len(computed)} modelled ("
+                 + ", ".join(f"{int(counts.get(v, 0))} {v}" for v in demand.VERDICTS)
+                 + f"; {len(targets)} in the plan)", ""))
     return pd.DataFrame(rows, columns=["figure", "value", "unit"])

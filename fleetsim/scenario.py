@@ -115,23 +115,21 @@ def builtin_scenarios() -> dict[str, str]:
 
 
 def validation_message(err: ValidationError, origin: str) -> str:
-    """A pydantic error as one line naming the field and the value."""
-    errors = err.errors(include_url=False)
-    first = errors[0]
-    where = one_line(".".join(str(part) for part in first["loc"]), 120)
-    got = first.get("input")
-    if first["type"] == "missing":
-        text = f"{where}: required field is missing"
-    elif first["type"] == "extra_forbidden":
-        text = f"{where}: unknown field (value {show(got)})"
-    elif first["type"] == "value_error":
-        # the models' own checks name the field and the value themselves
-        message = first["msg"].removeprefix("Value error, ")
-        text = f"{where}: {message}" if where else message
-    else:
-        text = f"{where or '(top level)'}: {first['msg']} (got {show(got)})"
-    more = len(errors) - 1
-    return one_line(f"{origin}: {text}" + (f" (+{more} more problem{'s' * (more > 1)})" if more else ""))
+    """A pydantic error as one line naming every field at fault and its value (bounded length)."""
+    problems = []
+    for item in err.errors(include_url=False):
+        where = one_line(".".join(str(part) for part in item["loc"]), 120) or "(top level)"
+        got = item.get("input")
+        if item["type"] == "missing":
+            problems.append(f"{where}: required field is missing")
+        elif item["type"] == "extra_forbidden":
+            problems.append(f"{where}: unknown field (value {show(got)})")
+        elif item["type"] == "value_error":
+            # the models' own checks name the field and the value themselves
+            problems.append(f"{where}: {item['msg'].removeprefix('Value error, ')}")
+        else:
+            problems.append(f"{where}: {item['msg']} (got {show(got)})")
+    return one_line(f"{origin}: " + "; ".join(problems))
 
 
 def scenario_from_dict(raw: Any, *, origin: str = "scenario") -> Scenario:

@@ -1,6 +1,8 @@
 """The dashboard in a real headless Chromium: every page draws its figures from a real run with
-no error and no request leaving the machine, a run launched from the Run page appears, and each
-page is photographed at 1280x800 into docs/screenshots/ for the README."""
+no error and no request leaving the machine, in English and in Chinese (drawn by a CJK font, not
+as empty boxes), the download buttons give the export files, and a run launched from the Run
+page appears. Each page is photographed at 1280x800 into a temporary folder (the README's
+screenshots are refreshed by ``python -m dashboard.screenshots docs/screenshots``)."""
 from __future__ import annotations
 
 import logging
@@ -9,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from dashboard import create_app
-from dashboard.testing import CHROMIUM, chromium, graphs_drawn, open_dropdown_option, running_app, wait_for
+from dashboard.testing import (CHROMIUM, chromium, graphs_drawn, open_dropdown_option, running_app, text_widths,
+                               wait_for, with_plan)
 from fleetsim.run import run_scenario
 from fleetsim.scenario import load_scenario
 
@@ -20,7 +23,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
 ]
 
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 PAGES = (("targets", "/"), ("fleet", "/fleet"), ("day", "/day"), ("stations", "/stations"),
          ("scenarios", "/scenarios"))
 
@@ -34,9 +36,13 @@ def session(small_run, tmp_path_factory):
     base = load_scenario("shenzhen-2025")
     other = run_scenario(base.model_copy(update={"simulation": base.simulation.model_copy(
         update={"sample": 0.002, "progress": False})}), out_dir=tmp / "results" / "shenzhen-2025")
-    app = create_app([small_run.path, other.path], runs_root=tmp / "runs", cache_dir=tmp / "cache")
-    with running_app(app) as url, chromium(width=1280, height=800) as driver:
-        yield url, driver, str(small_run.path.resolve()), tmp / "runs"
+    plan = with_plan(small_run.path, tmp / "results" / "with-plan")
+    app = create_app([small_run.path, other.path, plan], runs_root=tmp / "runs", cache_dir=tmp / "cache")
+    downloads = tmp / "downloads"
+    downloads.mkdir()
+    with running_app(app) as url, chromium(width=1280, height=800, download_dir=downloads) as driver:
+        yield {"url": url, "driver": driver, "run": str(small_run.path.resolve()), "runs_root": tmp / "runs",
+               "plan": str(plan.resolve()), "downloads": downloads, "shots": tmp / "screenshots"}
 
 
 def _page_problems(driver, url: str) -> list[str]:
@@ -52,17 +58,17 @@ def _page_problems(driver, url: str) -> list[str]:
     return problems
 
 
-def _shoot(driver, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def _shoot(driver, folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
     driver.execute_script("window.scrollTo(0, 0)")
-    path = SCREENSHOTS / f"{name}.png"
+    path = folder / f"{name}.png"
     driver.save_screenshot(str(path))
     return path
 
 
 @pytest.mark.parametrize("name,path", PAGES)
 def test_page_draws_its_figures_without_errors(session, name, path):
-    url, driver, run_id, _ = session
+    url, driver, run_id = session["url"], session["driver"], session["run"]
     driver.get(url + path)
     graphs = wait_for(lambda: graphs_drawn(driver), timeout=60, message=f"the graphs of {path}")
     assert graphs and all(g["points"] > 0 for g in graphs), graphs
@@ -70,14 +76,14 @@ def test_page_draws_its_figures_without_errors(session, name, path):
         assert {g["run"] for g in graphs} == {run_id}
     assert _page_problems(driver, url) == []
     assert driver.execute_script("return window.innerWidth") == 1280
-    assert _shoot(driver, name).stat().st_size > 10_000
+    assert _shoot(driver, session["shots"], name).stat().st_size > 10_000
 
 
 def test_station_table_filters_in_the_browser(session):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    url, driver, _, _ = session
+    url, driver = session["url"], session["driver"]
     driver.get(url + "/stations")
     wait_for(lambda: graphs_drawn(driver), timeout=60)
 
@@ -103,7 +109,7 @@ def _set_input(driver, component_id: str, value: str) -> None:
 def test_launch_a_run_from_the_run_page_and_open_it(session):
     from selenium.webdriver.common.by import By
 
-    url, driver, _, runs_root = session
+    url, driver, runs_root = session["url"], session["driver"], session["runs_root"]
     driver.get(url + "/run")
 
     def text(element_id: str) -> str:
@@ -113,7 +119,6 @@ def test_launch_a_run_from_the_run_page_and_open_it(session):
     wait_for(lambda: "Valid" in text("run-check"), timeout=30, message="the form")
     _set_input(driver, "run-name", "browser-run")
     _set_input(driver, "run-sample", "0.002")
-    _set_input(driver, "run-nev-share", "90")
     wait_for(lambda: "browser-run" in text("run-check") and "0.002" in text("run-check"), timeout=20,
              message="the levers to be validated")
     button = driver.find_element(By.ID, "run-launch")
@@ -126,7 +131,7 @@ def test_launch_a_run_from_the_run_page_and_open_it(session):
     assert button.is_enabled()
     assert driver.find_element(By.ID, "run-progress").get_attribute("value") == "100"
     assert _page_problems(driver, url) == []
-    _shoot(driver, "run")
+    _shoot(driver, session["shots"], "run")
 
     new_run = str((runs_root / "browser-run").resolve())
     row = driver.find_element(By.XPATH, "//*[@id='run-list']//tr[.//td[@data-dash-column='run'][.='browser-run']]")
@@ -137,4 +142,105 @@ def test_launch_a_run_from_the_run_page_and_open_it(session):
     wait_for(lambda: graphs_drawn(driver), timeout=60)
     open_dropdown_option(driver, "targets-run-select", new_run)
     wait_for(lambda: graphs_drawn(driver, run=new_run), timeout=60, message="the Targets page of the new run")
+    assert _page_problems(driver, url) == []
+
+
+def test_run_page_check_follows_every_field_and_disables_levers(session):
+    from selenium.webdriver.common.by import By
+
+    url, driver = session["url"], session["driver"]
+    driver.get(url + "/run")
+
+    def text(element_id: str) -> str:
+        found = driver.find_elements(By.ID, element_id)
+        return found[0].text if found else ""
+
+    wait_for(lambda: "Valid" in text("run-check"), timeout=30, message="the form")
+    _set_input(driver, "run-sample", "1.5")
+    wait_for(lambda: "Not a valid scenario" in text("run-check") and "sample" in text("run-check"), timeout=20,
+             message="the check to name the sample")
+    _set_input(driver, "run-sample", "0.01")
+    _set_input(driver, "run-year", "2025")
+    share = driver.find_element(By.ID, "run-nev-share")
+    wait_for(lambda: not share.is_enabled(), timeout=20, message="the NEV-share lever to be disabled for 2025")
+    assert "does not apply to 2025" in text("run-nev-share-hint")
+    _set_input(driver, "run-year", "2030")
+    wait_for(lambda: share.is_enabled(), timeout=20, message="the lever enabled again for 2030")
+
+
+def _nav_text(driver) -> str:
+    from selenium.webdriver.common.by import By
+
+    found = driver.find_elements(By.ID, "nav-targets")  # none while the page reloads
+    return found[0].text if found else ""
+
+
+def _click_language(driver, label: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.XPATH, f"//*[@id='app-lang']//label[normalize-space(.)='{label}']").click()
+
+
+def test_chinese_interface_renders_with_a_cjk_font(session):
+    from selenium.webdriver.common.by import By
+
+    url, driver = session["url"], session["driver"]
+    driver.get(url + "/")
+    wait_for(lambda: graphs_drawn(driver), timeout=60)
+    try:
+        _click_language(driver, "中文")
+        wait_for(lambda: _nav_text(driver) == "目标", timeout=30,
+                 message="the page in Chinese")
+        wait_for(lambda: graphs_drawn(driver), timeout=60)
+        table = driver.find_element(By.ID, "targets-table").text
+        assert "全市新能源汽车保有量达到130万辆左右" in table and "超过" in table
+        for selector, text in ((".brand-name", "深圳交通电动化规划"), ("#targets-table td", "全市新能源汽车")):
+            sizes = text_widths(driver, selector, text)
+            em = sizes["font_px"] * len(text)
+            # a CJK font draws each ideograph one em wide; missing glyphs draw as boxes of another width
+            assert abs(sizes["width"] - em) < 0.1 * em, sizes
+            assert abs(sizes["width"] - sizes["boxes"]) > 0.1 * em, sizes
+        assert _page_problems(driver, url) == []
+        _shoot(driver, session["shots"], "targets-zh")
+        driver.get(url + f"/stations?run={session['plan']}")
+        wait_for(lambda: graphs_drawn(driver, run=session["plan"]), timeout=60)
+        assert "行政区" in driver.find_element(By.ID, "stations-districts").text
+        assert _page_problems(driver, url) == []
+    finally:
+        _click_language(driver, "English")
+        wait_for(lambda: _nav_text(driver) == "Targets", timeout=30,
+                 message="the page back in English")
+
+
+def test_download_buttons_give_the_export_files(session):
+    import io
+    import json
+    import sqlite3
+    import zipfile
+
+    import pandas as pd
+    from selenium.webdriver.common.by import By
+
+    url, driver, folder = session["url"], session["driver"], session["downloads"]
+    driver.get(url + f"/stations?run={session['plan']}")
+    wait_for(lambda: graphs_drawn(driver, run=session["plan"]), timeout=60)
+    districts = driver.find_element(By.ID, "stations-districts").text
+    assert "Futian" in districts and "Nanshan" in districts and "total" in districts
+    for fmt, suffix in (("csv", ".zip"), ("xlsx", ".xlsx"), ("geojson", ".geojson"), ("gpkg", ".gpkg")):
+        driver.find_element(By.ID, f"stations-download-{fmt}").click()
+        path = folder / f"with-plan{suffix}"
+        wait_for(lambda p=path: p.is_file() and p.stat().st_size > 0, timeout=60, message=f"the {fmt} download")
+        data = path.read_bytes()
+        if fmt == "csv":
+            assert {"stations.csv", "plan.csv", "districts.csv", "targets.csv"} <= set(
+                zipfile.ZipFile(io.BytesIO(data)).namelist())
+        elif fmt == "xlsx":
+            assert "districts" in pd.read_excel(io.BytesIO(data), sheet_name=None)
+        elif fmt == "geojson":
+            doc = json.loads(data)
+            assert doc["type"] == "FeatureCollection" and "WGS-84" in doc["conversion"]
+        else:
+            con = sqlite3.connect(path)
+            assert con.execute("SELECT count(*) FROM gpkg_geometry_columns").fetchone()[0] == 1
+            con.close()
     assert _page_problems(driver, url) == []

@@ -76,16 +76,54 @@ def test_lng_fcev_figure_and_infrastructure_figure(tables):
     assert {"LNG vehicles", "fuel-cell vehicles"} <= {t["name"] for t in fig["data"]}
     infra = F.infrastructure_figure(tables["targets"], tables["stations"])
     _valid(infra)
-    counts = F.infrastructure_counts(tables["stations"])
-    bars = [t for t in infra["data"] if t["name"] == "in the run's station table"]
-    assert [b["y"][0] for b in bars] == [counts["charging_facilities_cumulative"], counts["fast_chargers_cumulative"],
-                                         counts["integrated_energy_supply_stations"]]
+    assert infra["layout"]["barmode"] == "stack"
     targets = sorted(t["y"][0] for t in infra["data"] if t["name"] == "plan target")
     assert targets == [60, 45_000, 600_000]
-    modelled = [t for t in infra["data"] if t["name"] == "modelled"]
-    unmodelled = tables["targets"][tables["targets"]["metric"] == "charging_facilities_cumulative"]
-    if unmodelled["modelled_value"].isna().all():
-        assert modelled[0]["text"] == ["not modelled"]
+    # a plain run models no charger target: its bars count the station table, every part named
+    stations = tables["stations"]
+    public = stations[~stations["source"].str.startswith(("plan", "depot"))]
+    parts = {t["name"]: t["y"][0] for t in infra["data"] if t["type"] == "bar" and t["xaxis"] == "x2"}
+    assert parts["public, existing"] == public[["dc_60kw", "dc_120kw", "dc_480kw"]].to_numpy().sum()
+    depot = stations[stations["source"].str.startswith("depot")]
+    assert parts["depot (modelled)"] == depot[["dc_60kw", "dc_120kw", "dc_480kw", "depot_dc_120kw"]].to_numpy().sum()
+    assert "private home piles" not in parts
+    assert any("not modelled" in t["text"][0] for t in infra["data"] if t.get("name") == "total")
+
+
+def test_infrastructure_parts_add_up_to_the_modelled_counts(tables):
+    # a plan run: 2 planned sites by 2025 and modelled counts from fleetsim site
+    siting = pd.DataFrame({"site": ["p1", "p2", "p3"], "kind": ["charging", "integrated", "integrated"],
+                           "year_built": [2025, 2025, 2030], "ac_7kw": [0, 0, 0], "dc_60kw": [0, 0, 0],
+                           "dc_120kw": [10, 4, 8], "dc_480kw": [0, 1, 0]})
+    targets = tables["targets"].copy()
+    model = {"charging_facilities_cumulative": 700_000.0, "fast_chargers_cumulative": 90_000.0,
+             "integrated_energy_supply_stations": 1.0}
+    for metric, value in model.items():
+        targets.loc[(targets["metric"] == metric) & (targets["year"] == 2025), "modelled_value"] = value
+    parts = F.infrastructure_parts(targets, tables["stations"], siting)
+    for metric, value in model.items():
+        year, counts = parts[metric]
+        assert year == 2025
+        if metric != "integrated_energy_supply_stations":
+            assert sum(counts.values()) == pytest.approx(value)
+    assert parts["fast_chargers_cumulative"][1]["public, planned"] == 15  # p1 and p2, not p3 (2030)
+    assert parts["integrated_energy_supply_stations"][1]["public, planned"] == 1
+    every = parts["charging_facilities_cumulative"][1]
+    assert every["depot (modelled)"] == parts["fast_chargers_cumulative"][1]["depot (modelled)"]
+    assert every["private home piles"] > 0
+
+
+def test_target_markers_stand_at_their_year(tables):
+    fig = F.nev_stock_figure(tables["stock"], tables["targets"])
+    axis = fig["layout"]["xaxis"]
+    labels = dict(zip(axis["ticktext"], axis["tickvals"], strict=True))
+    for marker in (t for t in fig["data"] if t.get("legendgroup") == "plan target"):
+        year = str(marker["hovertemplate"].split()[1].rstrip(":"))
+        assert marker["x"][0] == labels[year]  # the marker sits on the tick labelled with its year
+    share = F.new_share_figure(tables["stock"], tables["targets"])
+    labels = dict(zip(share["layout"]["xaxis"]["ticktext"], share["layout"]["xaxis"]["tickvals"], strict=True))
+    assert {t["x"][0] for t in share["data"] if t.get("legendgroup") == "plan target"} == {labels["2025"],
+                                                                                          labels["2030"]}
 
 
 def _write_bands(folder, run_path):
@@ -206,30 +244,37 @@ def test_zone_map_with_planned_sites_and_kind_filter(tables):
     names = [t["name"] for t in fig["data"]]
     assert "planned: charging" in names and "planned: integrated" not in names
     assert not any(n.startswith("existing: lng") for n in names)
-    rows = station_table(tables["stations"], tables["station_use"], siting)
-    planned = rows[rows["group"] == "planned"]
-    assert sorted(planned["station_id"]) == ["p1", "p2"] and planned["units"].tolist().count(10) == 1
+    planned_stars = [t for t in fig["data"] if t["name"].startswith("planned")]
+    assert sum(len(t["x"]) for t in planned_stars) == 1  # kind filter: p1 only
+    assert not any(t["name"] == "existing: none" for t in fig["data"])
 
 
-def test_targets_table_lists_every_target_with_gap_and_status(tables):
+def test_targets_table_lists_every_target_with_gap_and_verdict(tables):
     table = targets_table(tables["targets"])
     assert len(table) == len(tables["targets"]) == 24
-    assert set(table["status"]) <= {"met", "not met", "not modelled"}
+    assert set(table["status"]) <= {"within", "exceeded", "short", "not modelled"}
     nev = table.set_index("target").loc["nev_stock_2030"]
-    modelled = tables["targets"].set_index("target_id").loc["nev_stock_2030", "modelled_value"]
-    assert nev["gap"] == f"{modelled - 2_000_000:+,.0f}" and nev["unit"] == "vehicles"
-    assert "万辆" in nev["wording"]
+    row = tables["targets"].set_index("target_id").loc["nev_stock_2030"]
+    assert nev["gap"] == f"{row['modelled_value'] - 2_000_000:+,.0f}" and nev["unit"] == "vehicles"
+    assert nev["gap_pct"] == f"{100 * (row['modelled_value'] / 2_000_000 - 1):+.1f}%"
+    assert nev["verdict"] == row["verdict"] and "万辆" in nev["wording"]
     rail = table.set_index("target").loc["rail_km_2030"]
     assert rail["status"] == "not modelled" and rail["gap"] == "" and rail["modelled"] == "not modelled"
     share = table.set_index("target").loc["new_clean_share_2030"]
     assert share["target_value"] == "0.700" and share["gap"].startswith(("+", "-"))
-    assert target_status(pd.NA) == "not modelled" and target_status(True) == "met"
+    assert target_status(pd.NA) == "not modelled" and target_status("exceeded") == "exceeded"
     assert format_value(0.7, "fraction") == "0.700" and format_value(1500, "MW", signed=True) == "+1,500"
+    zh = targets_table(tables["targets"], "zh").set_index("wording")
+    assert "全市新能源汽车保有量达到200万辆左右" in zh["target"].tolist()
+    assert zh.loc["全市新能源汽车保有量达到200万辆左右", "unit"] == "辆"
+    assert set(zh["verdict"]) <= {"达到", "超过", "未达到", "模型未计算"}
 
 
 def test_station_table_and_figure_comparison(tables):
-    rows = station_table(tables["stations"], tables["station_use"])
-    assert len(rows) == len(tables["station_use"])
+    rows = station_table(tables["stations"], tables["station_use"], zones=tables["zones"])
+    assert len(rows) == len(tables["station_use"])  # the simulation's own per-station rows, no more
+    assert rows["served_vehicles"].sum() == tables["station_use"]["served_vehicles"].sum()
+    assert (rows["district"] != "").all()
     assert rows["utilisation_pct"].between(0, 100).all()
     comparison = figures_comparison({"a": tables["figures"], "b": tables["figures"]},
                                     {"a": tables["targets"], "b": tables["targets"]})
@@ -288,3 +333,20 @@ def test_reader_reports_missing_unknown_and_corrupt_results(small_run, tmp_path)
     with pytest.raises(ResultsError, match="not one of the results folders"):
         reader.table(str(tmp_path / "elsewhere"), "stock")
     assert reader.default_run() == infos["corrupt"].run_id  # the first one with a readable manifest
+
+
+def test_figures_in_chinese_leave_the_cached_english_figure_alone(tables):
+    from dashboard.style import localise
+
+    fig = F.nev_stock_figure(tables["stock"], tables["targets"], run="r1")
+    before = str(fig)
+    zh = localise(fig, "zh")
+    assert str(fig) == before and localise(fig, "en") is fig
+    assert zh["layout"]["title"]["text"].startswith("新能源汽车保有量")
+    assert zh["layout"]["xaxis"]["title"]["text"] == "年末" and zh["layout"]["meta"]["run"] == "r1"
+    assert {"方案目标", "统计值", "模型：新能源汽车保有量"} <= {t["name"] for t in zh["data"]}
+    assert [t["y"] for t in zh["data"]] == [t["y"] for t in fig["data"]]  # the numbers do not change
+    infra = localise(F.infrastructure_figure(tables["targets"], tables["stations"]), "zh")
+    assert "2025 年目标" in {x for t in infra["data"] if t["type"] == "bar" for x in t["x"]}
+    assert "公共，现有" in {t["name"] for t in infra["data"]}
+    assert "充电设施" in {a["text"] for a in infra["layout"]["annotations"]}

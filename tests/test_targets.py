@@ -1,7 +1,6 @@
 """Target metrics and the target table."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -14,7 +13,7 @@ from demand import (
     project_stock,
     stock_metrics,
 )
-from demand.targets import TARGET_COLUMNS
+from demand.targets import TARGET_COLUMNS, VERDICTS, target_verdict
 from shenzhen_data import data_path
 
 
@@ -105,6 +104,39 @@ def test_about_and_at_least_semantics():
     )
     table = evaluate_targets(metrics, targets=targets)
     assert list(table["met"]) == [True, False, False, True, False]
+    assert list(table["verdict"]) == ["within", "short", "exceeded", "within", "short"]
+    assert list(table["direction"]) == ["above", "below", "above", "on", "below"]
+
+
+def test_verdict_bounds_by_hand():
+    # about 1.3 M: the band is 1,235,000 to 1,365,000; at least 600,000: short below it only.
+    got = target_verdict([1.3e6, 1.3e6, 1.3e6, 1.3e6, 6e5, 6e5, 6e5],
+                         [1_563_656, 1_365_000, 1_234_999, float("nan"), 599_999, 600_000, 640_000],
+                         ["about"] * 4 + ["at_least"] * 3)
+    assert list(got["verdict"][:3]) == ["exceeded", "within", "short"]
+    assert pd.isna(got["verdict"][3]) and pd.isna(got["met"][3]) and pd.isna(got["gap"][3])
+    assert list(got["verdict"][4:]) == ["short", "within", "exceeded"]
+    assert list(got["met"]) == [False, True, False, pd.NA, False, True, True]
+    assert got["gap"][0] == 263_656
+    assert got["gap_pct"][0] == pytest.approx(100 * 263_656 / 1.3e6)
+    assert got["gap_pct"][0] == pytest.approx(20.28, abs=0.01)
+
+
+def test_verdict_rejects_unknown_bound():
+    with pytest.raises(DemandError, match="bound"):
+        target_verdict([1.0], [1.0], ["roughly"])
+
+
+def test_baseline_verdicts_say_exceeded_not_failed(metrics):
+    # The reported 2025 NEV stock, 1.3 M "about", is exceeded by the baseline (it reports
+    # 1.56 M); the table must say exceeded, with the gap in vehicles and %.
+    table = evaluate_targets(metrics).set_index("target_id")
+    row = table.loc["nev_stock_2025"]
+    assert row["verdict"] == "exceeded" and row["direction"] == "above"
+    assert row["gap"] == pytest.approx(row["modelled_value"] - 1.3e6)
+    assert row["gap_pct"] == pytest.approx(100 * row["gap"] / 1.3e6)
+    assert row["unit"] == "vehicles" and "130万辆" in row["seed_wording"]
+    assert set(table["verdict"].dropna()) <= set(VERDICTS)
 
 
 def test_duplicate_metric_rows_are_an_error(metrics):

@@ -6,7 +6,7 @@ from dash import Input, Output, html
 
 from ..figures import flexibility_figure, load_figure, waits_figure
 from ..state import DashboardState, current_state
-from ..ui import DATA_ERRORS, error_box, error_text, graph, no_data, page_header, pick_run, run_picker
+from ..ui import DATA_ERRORS, error_box, error_text, graph, localised, no_data, page_header, tr, pick_run, run_picker
 
 __all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "layout", "render", "register_callbacks"]
 
@@ -20,8 +20,7 @@ def layout(selected_run: str | None = None, run: str | None = None, **_query) ->
     run = pick_run(state.reader, run, selected_run)
     error, *figures = render(state, run)
     return html.Div([
-        page_header("Day", "One simulated weekday of the run's year, scaled up from the sampled agents: "
-                    "when and where energy is drawn, how much charging could be deferred, and who waits."),
+        page_header(tr("nav.day"), tr("page.day.intro")),
         html.Div([run_picker(RUN_SELECT, state.reader, run)], className="controls"),
         error_box("day-error", error),
         html.Div([graph("day-load-graph", figures[0], height=520), graph("day-flex-graph", figures[1], height=520)],
@@ -44,7 +43,7 @@ def render(state: DashboardState, run_id: str | None) -> tuple:
                                        run=run_id),
                     waits_figure(reader.table(run_id, "sessions"), run=run_id))
 
-        return ("", *reader.memo(("day",), [run_id], build))
+        return localised(("", *reader.memo(("day",), [run_id], build)))
     except DATA_ERRORS as err:
         return (error_text(err), *[no_data("no data: see the message above", run=run_id)] * len(GRAPHS))
 

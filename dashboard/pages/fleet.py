@@ -5,7 +5,7 @@ from dash import Input, Output, html
 
 from ..figures import co2_figure, energy_figure, stock_figure
 from ..state import DashboardState, current_state
-from ..ui import DATA_ERRORS, error_box, error_text, graph, no_data, page_header, pick_run, run_picker
+from ..ui import DATA_ERRORS, error_box, error_text, graph, localised, no_data, page_header, tr, pick_run, run_picker
 
 __all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "layout", "render", "register_callbacks"]
 
@@ -19,8 +19,7 @@ def layout(selected_run: str | None = None, run: str | None = None, **_query) ->
     run = pick_run(state.reader, run, selected_run)
     error, *figures = render(state, run)
     return html.Div([
-        page_header("Fleet", "Stock model of Shenzhen's road vehicles, 2015–2035: stock turnover, energy "
-                    "and CO₂ of the run's scenario (dotted line: the simulated year)."),
+        page_header(tr("nav.fleet"), tr("page.fleet.intro")),
         html.Div([run_picker(RUN_SELECT, state.reader, run)], className="controls"),
         error_box("fleet-error", error),
         graph("fleet-stock-graph", figures[0], height=460),
@@ -42,7 +41,7 @@ def render(state: DashboardState, run_id: str | None) -> tuple:
             return (stock_figure(stock, year=year, run=run_id), energy_figure(energy, year=year, run=run_id),
                     co2_figure(energy, year=year, run=run_id))
 
-        return ("", *reader.memo(("fleet",), [run_id], build))
+        return localised(("", *reader.memo(("fleet",), [run_id], build)))
     except DATA_ERRORS as err:
         return (error_text(err), *[no_data("no data: see the message above", run=run_id)] * len(GRAPHS))
 

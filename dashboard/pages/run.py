@@ -10,12 +10,12 @@ from dash.exceptions import PreventUpdate
 from fleetsim.errors import ScenarioError
 from fleetsim.scenario import builtin_scenarios
 
-from ..launch import (LEVER_YEAR, RUN_ERRORS, RunBusy, build_scenario, resolve_base, run_job, run_lock,
-                      scenario_choices)
+from ..launch import (ANCHOR_YEAR, LEVER_YEAR, RUN_ERRORS, RunBusy, build_scenario, resolve_base, run_job,
+                      run_lock, scenario_choices)
 from ..state import DashboardState, current_state
-from ..ui import page_header, table_style
+from ..ui import page_header, tr, table_style
 
-__all__ = ["PATH", "NAME", "LEVERS", "layout", "defaults", "check", "launch", "run_rows", "register_callbacks"]
+__all__ = ["PATH", "NAME", "LEVERS", "layout", "lever_state", "defaults", "check", "launch", "run_rows", "register_callbacks"]
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,23 @@ _OPEN = (("Targets", "/"), ("Fleet", "/fleet"), ("Day", "/day"), ("Stations", "/
 
 def _field(label: str, component, hint: str = "") -> html.Div:
     return html.Div([html.Label(label, htmlFor=component.id, className="control-label"), component,
-                     html.Small(hint, className="hint") if hint else None], className="field")
+                     html.Small(hint, id=f"{component.id}-hint", className="hint")], className="field")
+
+
+_NEV_HINT = "empty keeps the calibrated path; otherwise a straight ramp from 2025"
+
+
+def lever_state(year) -> tuple[bool, str]:
+    """``(disabled, hint)`` of the NEV-share lever for the year typed: the share ramps from
+    :data:`ANCHOR_YEAR` to :data:`LEVER_YEAR`, so it changes nothing in a run of an earlier year."""
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        return False, _NEV_HINT
+    if year <= ANCHOR_YEAR:
+        return True, (f"does not apply to {year}: the share ramps from {ANCHOR_YEAR} to {LEVER_YEAR}, so only "
+                      f"runs of {ANCHOR_YEAR + 1} or later change with it")
+    return False, _NEV_HINT
 
 
 def layout(**_query) -> html.Div:
@@ -40,23 +56,21 @@ def layout(**_query) -> html.Div:
     names = {n: described.get(n, "file in the scenarios folder") for n in scenario_choices(state.scenarios_dir)}
     first = next(iter(names), None)
     return html.Div([
-        page_header("Run", "Start a new run from a built-in scenario with its main levers changed. The run "
-                    f"is written to {state.runs_root}/<name> and appears in every run list when done."),
+        page_header(tr("nav.run"), tr("page.run.intro", root=state.runs_root)),
         html.Div([
             _field("Scenario", dcc.Dropdown(id="run-scenario", clearable=False, value=first,
                                             options=[{"label": f"{n}: {d}", "value": n} for n, d in names.items()])),
             _field("Name (also the results folder)", dcc.Input(id="run-name", type="text", debounce=True)),
-            _field("Year simulated", dcc.Input(id="run-year", type="number", step=1, debounce=True)),
+            _field("Year simulated", dcc.Input(id="run-year", type="number", step="any", debounce=True)),
             _field(f"Private-car NEV share of new cars in {LEVER_YEAR} (%)",
-                   dcc.Input(id="run-nev-share", type="number", min=0, max=100, step=1, debounce=True,
-                             placeholder="baseline"),
-                   "empty keeps the calibrated path; otherwise a straight ramp from 2025"),
+                   dcc.Input(id="run-nev-share", type="number", step="any", debounce=True, placeholder="baseline"),
+                   _NEV_HINT),
             _field("Sample (fraction of the fleet simulated)",
-                   dcc.Input(id="run-sample", type="number", min=0.0001, max=1, step="any", debounce=True),
+                   dcc.Input(id="run-sample", type="number", step="any", debounce=True),
                    "0.01 takes a few seconds; 0.1 about a minute"),
-            _field("Seed", dcc.Input(id="run-seed", type="number", min=0, step=1, debounce=True)),
+            _field("Seed", dcc.Input(id="run-seed", type="number", step="any", debounce=True)),
             _field("Siting budget (CNY billion)",
-                   dcc.Input(id="run-budget", type="number", min=0, step="any", debounce=True, placeholder="no plan"),
+                   dcc.Input(id="run-budget", type="number", step="any", debounce=True, placeholder="no plan"),
                    "given, the run also plans new stations for 2025 and 2030 within it (about a minute)"),
         ], className="form-grid"),
         html.Div(id="run-check", className="run-check"),
@@ -147,6 +161,8 @@ def register_callbacks(app, state: DashboardState) -> None:
         lambda base: defaults(base, state))
     app.callback(Output("run-check", "children"), Output("run-check", "className"),
                  *[Input(i, "value") for i in LEVERS])(lambda *levers: check(*levers, state=state))
+    app.callback(Output("run-nev-share", "disabled"), Output("run-nev-share-hint", "children"),
+                 Input("run-year", "value"))(lever_state)
     app.callback(Output("run-list", "data", allow_duplicate=True), Input("run-refresh", "n_clicks"),
                  prevent_initial_call=True)(lambda _n: run_rows(state))
 

@@ -6,7 +6,7 @@ from dash import Input, Output, html
 from ..figures import load_curves_figure, nev_paths_figure
 from ..state import DashboardState, current_state
 from ..tables import figures_comparison
-from ..ui import DATA_ERRORS, error_box, error_text, graph, html_table, no_data, page_header, run_picker, simple_table
+from ..ui import DATA_ERRORS, error_box, error_text, graph, html_table, no_data, page_header, tr, run_picker, simple_table
 
 __all__ = ["PATH", "NAME", "GRAPHS", "layout", "render", "register_callbacks"]
 
@@ -23,8 +23,8 @@ def layout(selected_run: str | None = None, **_query) -> html.Div:
     chosen = list(dict.fromkeys(first + readable))[:2]
     error, hint, columns, rows, nev, load = render(state, chosen)
     return html.Div([
-        page_header("Scenarios", "Pick two or more runs to compare their headline figures and curves."),
-        html.Div([run_picker("scenarios-run-select", reader, chosen, multi=True, label="Runs")],
+        page_header(tr("nav.scenarios"), tr("page.scenarios.intro")),
+        html.Div([run_picker("scenarios-run-select", reader, chosen, multi=True)],
                  className="controls"),
         error_box("scenarios-error", error),
         html.P(hint, id="scenarios-hint", className="hint-box"),

@@ -19,22 +19,31 @@ from ..ui import (
     error_text,
     graph,
     html_table,
+    lang,
+    localised,
     no_data,
     page_header,
     pick_run,
     run_picker,
     simple_table,
+    tr,
 )
 
-__all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "layout", "render", "render_bands", "band_choices", "register_callbacks"]
+__all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "TABLE_KEYS", "table_columns", "layout", "render", "render_bands", "band_choices", "register_callbacks"]
 
 PATH, NAME, RUN_SELECT = "/", "Targets", "targets-run-select"
 GRAPHS = ("targets-nev-graph", "targets-share-graph", "targets-lng-fcev-graph", "targets-infra-graph")
 _NO_SWEEP = ""
-TABLE_COLUMNS = (("Target", "target"), ("Year", "year"), ("Plan wording", "wording"), ("Bound", "bound"),
-                 ("Target value", "target_value"), ("Modelled", "modelled"), ("Gap", "gap"), ("Unit", "unit"),
-                 ("Status", "status"))
-_NUMERIC = ("year", "target_value", "modelled", "gap")
+#: catalogue keys of the table's headers and the row keys they head
+TABLE_KEYS = (("col.target", "target"), ("col.year", "year"), ("col.wording", "wording"), ("col.bound", "bound"),
+              ("col.target_value", "target_value"), ("col.modelled", "modelled"), ("col.gap", "gap"),
+              ("col.gap_pct", "gap_pct"), ("col.unit", "unit"), ("col.verdict", "verdict"))
+_NUMERIC = ("year", "target_value", "modelled", "gap", "gap_pct")
+
+
+def table_columns() -> tuple[tuple[str, str], ...]:
+    """The table's ``(header, key)`` pairs in the request's language."""
+    return tuple((tr(key), col) for key, col in TABLE_KEYS)
 
 
 def layout(selected_run: str | None = None, run: str | None = None, **_query) -> html.Div:
@@ -47,14 +56,13 @@ def layout(selected_run: str | None = None, run: str | None = None, **_query) ->
     sweep = sweeps[0].sweep_id if sweeps else _NO_SWEEP
     error, summary, nev, share, lng_fcev, infra, rows = render(state, run, sweep)
     band_options, band_figure, bands_hidden = band_choices(state, sweep)
-    sweep_options = [{"label": "no sweep", "value": _NO_SWEEP}] + [
+    sweep_options = [{"label": tr("ui.no_sweep"), "value": _NO_SWEEP}] + [
         {"label": s.label, "value": s.sweep_id, "title": s.sweep_id} for s in sweeps]
     return html.Div([
-        page_header("Targets", "The run against the Carbon Peaking Implementation Plan: stock paths with the "
-                    "reported history, infrastructure, and every target met or not."),
+        page_header(tr("nav.targets"), tr("page.targets.intro")),
         html.Div([
             run_picker("targets-run-select", reader, run),
-            html.Div([html.Label("Sweep bands", htmlFor="targets-sweep-select", className="control-label"),
+            html.Div([html.Label(tr("ui.sweep_bands"), htmlFor="targets-sweep-select", className="control-label"),
                       dcc.Dropdown(id="targets-sweep-select", options=sweep_options, clearable=False,
                                    value=sweep)],
                      className="control control-narrow"),
@@ -70,8 +78,8 @@ def layout(selected_run: str | None = None, run: str | None = None, **_query) ->
                                    value=band_figure)], className="control control-narrow"),
             graph("targets-bands-graph", render_bands(state, sweep, band_figure)),
         ]),
-        html.H3("Every target of the plan"),
-        html_table("targets-table", simple_table(rows, TABLE_COLUMNS, numeric=_NUMERIC, status="status")),
+        html.H3(tr("ui.every_target")),
+        html_table("targets-table", simple_table(rows, table_columns(), numeric=_NUMERIC, status="status")),
     ], className="page")
 
 
@@ -88,9 +96,10 @@ def render(state: DashboardState, run_id: str | None, sweep_id: str | None = Non
                 bands, version = reader.bands(sweep_id), reader.bands_stamp(sweep_id)
             except DATA_ERRORS as err:
                 problem = error_text(err)
-        figures = reader.memo(("targets", sweep_id or "", version), [run_id],
-                              lambda: _figures(reader, run_id, bands))
-        return (problem, _summary(figures[-1]), *figures)
+        language = lang()
+        figures = reader.memo(("targets", sweep_id or "", version, language), [run_id],
+                              lambda: _figures(reader, run_id, bands, language))
+        return localised((problem, _summary(figures[-1]), *figures))
     except DATA_ERRORS as err:
         empty = no_data("no data: see the message above", run=run_id)
         return error_text(err), "", empty, empty, empty, empty, []
@@ -98,21 +107,22 @@ def render(state: DashboardState, run_id: str | None, sweep_id: str | None = Non
 
 def _summary(rows: list[dict]) -> str:
     status = [r["status"] for r in rows]
-    modelled = len(status) - status.count("not modelled")
-    return (f"{status.count('met')} of the {modelled} targets this run models are met; "
-            f"{status.count('not modelled')} of the plan's {len(status)} targets are outside the model "
-            "(see the table at the bottom).")
+    missing = status.count("not modelled")
+    return tr("targets.summary", modelled=len(status) - missing, within=status.count("within"),
+              exceeded=status.count("exceeded"), short=status.count("short"), not_modelled=missing,
+              total=len(status))
 
 
-def _figures(reader, run_id: str, bands) -> tuple:
+def _figures(reader, run_id: str, bands, language: str = "en") -> tuple:
     stock = reader.table(run_id, "stock")
     targets = reader.table(run_id, "targets")
     summary = stock_summary(stock)
     return (nev_stock_figure(stock, targets, bands=bands, run=run_id, summary=summary),
             new_share_figure(stock, targets, run=run_id, summary=summary),
             lng_fcev_figure(stock, targets, run=run_id, summary=summary),
-            infrastructure_figure(targets, reader.table(run_id, "stations"), run=run_id),
-            targets_table(targets).to_dict("records"))
+            infrastructure_figure(targets, reader.table(run_id, "stations"),
+                                  siting=reader.optional_table(run_id, "siting"), run=run_id),
+            targets_table(targets, language).to_dict("records"))
 
 
 def band_choices(state: DashboardState, sweep_id: str | None) -> tuple[list[dict], str | None, bool]:
@@ -138,7 +148,7 @@ def render_bands(state: DashboardState, sweep_id: str | None, figure: str | None
 
 
 def _as_table(outputs: tuple) -> tuple:
-    return (*outputs[:-1], simple_table(outputs[-1], TABLE_COLUMNS, numeric=_NUMERIC, status="status"))
+    return (*outputs[:-1], simple_table(outputs[-1], table_columns(), numeric=_NUMERIC, status="status"))
 
 
 def register_callbacks(app, state: DashboardState) -> None:

@@ -1,0 +1,52 @@
+"""The message catalogue: every key in both languages, every key the code uses present."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from fleetsim import i18n
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_key_has_both_languages_with_the_same_fields():
+    fields = re.compile(r"\{(\w+)")
+    for key, entry in i18n.catalogue().items():
+        assert entry["en"].strip() and entry["zh"].strip(), key
+        assert set(fields.findall(entry["en"])) == set(fields.findall(entry["zh"])), key
+
+
+def test_chinese_entries_are_chinese():
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    wordy = [k for k in i18n.catalogue() if k.startswith(("cli.", "nav.", "page.", "verdict.", "col.", "ui."))]
+    missing = [k for k in wordy if not cjk.search(i18n.text(k, "zh")) and k not in ("cli.stage",)]
+    assert missing == []
+
+
+def test_every_key_the_code_uses_exists():
+    used = set()
+    pattern = re.compile(r"""\b(?:text|_say|_t|tr)\((?:args, )?["']([a-z_]+\.[A-Za-z0-9_. ]+)["']""")
+    for folder in ("fleetsim", "dashboard"):
+        for path in (ROOT / folder).rglob("*.py"):
+            used |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    assert used, "the pattern found no keys: the test would pass for nothing"
+    assert sorted(used - set(i18n.catalogue())) == []
+
+
+def test_language_from_choice_and_locale():
+    assert i18n.language("zh") == "zh" and i18n.language("en") == "en"
+    assert i18n.language(None, {"LANG": "zh_CN.UTF-8"}) == "zh"
+    assert i18n.language(None, {"LC_ALL": "en_US.UTF-8", "LANG": "zh_CN.UTF-8"}) == "en"
+    assert i18n.language(None, {}) == "en"
+    with pytest.raises(ValueError, match="--lang"):
+        i18n.language("fr")
+
+
+def test_verdicts_and_units_translate():
+    assert i18n.verdict_text("exceeded", "zh") == "超过"
+    assert i18n.verdict_text(float("nan"), "en") == "not modelled"
+    assert i18n.unit_name("vehicles", "zh") == "辆" and i18n.unit_name("kg/h", "zh") == "kg/h"
+    assert i18n.figure_name("nev_stock", "zh") == "新能源汽车保有量"
+    assert i18n.figure_name("some_new_figure", "zh") == "some new figure"
