@@ -14,9 +14,14 @@ half the length at each. All figures and their reasons live in ``data/params/net
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
+import tempfile
 from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -98,7 +103,7 @@ def load_zones() -> pd.DataFrame:
     dnames, dpolys = _districts()
     dtree = shapely.STRtree(dpolys)
     rows = []
-    for zid, poly in zip(ids, polygons):
+    for zid, poly in zip(ids, polygons, strict=True):
         p = props[zid]
         repaired = not p["centroid_lon"]
         lon, lat = (poly.centroid.x, poly.centroid.y) if repaired else (p["centroid_lon"], p["centroid_lat"])
@@ -141,7 +146,7 @@ def zone_graph(params: NetworkParams | None = None) -> nx.Graph:
     graph = nx.Graph()
     for row in zones.itertuples(index=False):
         graph.add_node(row.zone_id, **row._asdict())
-    for i, j in zip(left, right):
+    for i, j in zip(left, right, strict=True):
         if i < j:
             _add_link(graph, ids[i], ids[j], params)
     connect_islands(graph, params)
@@ -185,13 +190,104 @@ def connect_islands(graph: nx.Graph, params: NetworkParams | None = None) -> lis
     return added
 
 
+#: Environment variable naming the folder of the on-disk travel-time cache.
+CACHE_ENV = "FLEETSIM_CACHE_DIR"
+_CACHE_ARRAYS = ("zone_ids", "time_min", "distance_km")
+
+
 @lru_cache(maxsize=8)
 def travel_matrices(params: NetworkParams | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All-pairs shortest travel times (min) and their distances (km), computed once per params.
 
     Returns ``(zone_ids, time_min, distance_km)``; row and column ``k`` are ``zone_ids[k]``;
     ``distance_km`` is the length of the fastest path. The arrays are read-only.
+
+    Results are kept in memory per process and on disk in :func:`cache_dir`, keyed by a hash of
+    the parameters, the zone and district data and the package version, so a fresh process reads
+    them instead of running 491 Dijkstra searches. A missing, corrupt or unwritable cache only
+    means the matrices are computed.
     """
+    params = params or NetworkParams()
+    path = _cache_path(params)
+    arrays = _read_cache(path) if path is not None else None
+    if arrays is None:
+        arrays = _compute_travel_matrices(params)
+        if path is not None:
+            _write_cache(path, arrays)
+    for arr in arrays:
+        arr.flags.writeable = False
+    return arrays
+
+
+def cache_dir() -> Path:
+    """Folder of the travel-time cache: ``$FLEETSIM_CACHE_DIR``, else the user cache folder."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "shenzhen-fleetsim"
+
+
+def _cache_key(params: NetworkParams) -> str:
+    digest = hashlib.sha256()
+    try:
+        version = metadata.version("shenzhen-fleetsim")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    # The module's own source is hashed too, so a change to how times are computed misses.
+    parts = [params.model_dump_json().encode(), version.encode(), Path(__file__).read_bytes(),
+             data_path("shenzhen", "taz_zones.geojson").read_bytes(),
+             data_path("shenzhen", "districts.geojson").read_bytes()]
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
+    return digest.hexdigest()[:32]
+
+
+def _cache_path(params: NetworkParams) -> Path | None:
+    try:
+        return cache_dir() / f"travel-{_cache_key(params)}.npz"
+    except OSError as exc:  # e.g. no home folder: work without a cache
+        log.warning("travel-time cache unavailable (%s); computing", exc)
+        return None
+
+
+def _read_cache(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The cached arrays, or ``None`` when the file is missing or not a complete cache."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            zone_ids, time, dist = (np.array(data[name]) for name in _CACHE_ARRAYS)
+        n = zone_ids.size
+        if zone_ids.dtype != np.int64 or time.shape != (n, n) or dist.shape != (n, n) or n == 0:
+            raise ValueError("arrays of the wrong shape or type")
+        if not (np.isfinite(time).all() and np.isfinite(dist).all()):
+            raise ValueError("non-finite entries")
+    except Exception as exc:  # noqa: BLE001 - any unreadable cache is recomputed, never fatal
+        log.warning("travel-time cache %s is unreadable (%s); recomputing", path, exc)
+        return None
+    log.debug("travel times read from %s", path)
+    return zone_ids, time, dist
+
+
+def _write_cache(path: Path, arrays: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    """Write atomically: a reader sees the old file, the new file or none, never a partial one."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".travel-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **dict(zip(_CACHE_ARRAYS, arrays, strict=True)))
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:  # read-only or full disk: the computed arrays are still returned
+        log.warning("travel-time cache %s not written (%s)", path, exc)
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _compute_travel_matrices(params: NetworkParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     graph = zone_graph(params)
     zone_ids = np.array(sorted(graph), dtype=np.int64)
     index = {z: k for k, z in enumerate(zone_ids)}
@@ -211,8 +307,6 @@ def travel_matrices(params: NetworkParams | None = None) -> tuple[np.ndarray, np
             dist[i, index[dest]] = along[dest]
     if np.isinf(time).any():
         raise NetworkError("zone graph: some zone pairs have no path after connecting islands")
-    for arr in (zone_ids, time, dist):
-        arr.flags.writeable = False
     return zone_ids, time, dist
 
 

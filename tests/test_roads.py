@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from network import NetworkParams, load_street_graph, load_zones, travel_matrices, zone_graph
-from network.roads import connect_islands, find_islands, haversine_km
+from network import roads
+from network.roads import CACHE_ENV, connect_islands, find_islands, haversine_km
 from shenzhen_data import data_path
 
 
@@ -64,7 +65,8 @@ def test_link_lengths_and_times_follow_the_assumptions(graph):
         a, b = graph.nodes[u], graph.nodes[v]
         straight = float(haversine_km(a["lon"], a["lat"], b["lon"], b["lat"]))
         assert data["length_km"] == pytest.approx(straight * params.circuity_factor)
-        slowest, fastest = min(params.speed_core_kmh, params.speed_outer_kmh), max(params.speed_core_kmh, params.speed_outer_kmh)
+        speeds = (params.speed_core_kmh, params.speed_outer_kmh)
+        slowest, fastest = min(speeds), max(speeds)
         assert data["length_km"] / fastest * 60 - 1e-9 <= data["time_min"] <= data["length_km"] / slowest * 60 + 1e-9
 
 
@@ -86,6 +88,67 @@ def test_travel_matrices_are_cached():
     assert travel_matrices() is travel_matrices()
     faster = NetworkParams(speed_core_kmh=50, speed_outer_kmh=70)
     assert travel_matrices(faster)[1].mean() < travel_matrices()[1].mean()
+
+
+def _fresh_process_call(params=None):
+    """``travel_matrices`` as a new process sees it: no in-memory cache, only the disk."""
+    return roads.travel_matrices.__wrapped__(params)
+
+
+def _refuse(params):
+    raise AssertionError("travel times were recomputed instead of read from the cache")
+
+
+def test_travel_cache_is_read_by_a_fresh_process(tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    first = _fresh_process_call()
+    files = list(tmp_path.glob("travel-*.npz"))
+    assert len(files) == 1 and not list(tmp_path.glob(".travel-*"))  # no temporary file left behind
+    monkeypatch.setattr(roads, "_compute_travel_matrices", _refuse)
+    second = _fresh_process_call()
+    for a, b in zip(first, second, strict=True):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes() and not b.flags.writeable
+    # the cached matrices are the computed ones, bit for bit
+    for a, b in zip(travel_matrices(), second, strict=True):
+        assert a.tobytes() == b.tobytes()
+    with pytest.raises(AssertionError, match="recomputed"):
+        _fresh_process_call(NetworkParams(speed_core_kmh=26))
+
+
+def test_corrupt_travel_cache_is_recomputed_and_rewritten(tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    good = _fresh_process_call()
+    (path,) = tmp_path.glob("travel-*.npz")
+    whole = path.read_bytes()
+    calls = []
+    compute = roads._compute_travel_matrices
+    monkeypatch.setattr(roads, "_compute_travel_matrices", lambda p: calls.append(p) or compute(p))
+    for damaged in (whole[: len(whole) // 2], b"not a cache", b""):
+        path.write_bytes(damaged)
+        again = _fresh_process_call()
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(good, again, strict=True))
+        assert path.read_bytes() == whole
+    assert len(calls) == 3
+
+
+def test_unwritable_travel_cache_falls_back_to_computing(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv(CACHE_ENV, str(blocker / "cache"))  # a folder below a file cannot exist
+    computed = _fresh_process_call()
+    assert computed[1].shape == (491, 491)
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(travel_matrices(), computed, strict=True))
+
+
+def test_travel_cache_folder_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert roads.cache_dir() == tmp_path / "shenzhen-fleetsim"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert roads.cache_dir() == tmp_path / "home" / ".cache" / "shenzhen-fleetsim"
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "x"))
+    assert roads.cache_dir() == tmp_path / "x"
 
 
 def test_futian_street_graph_loads():
