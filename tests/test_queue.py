@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fleetsim.charging import charge_minutes, soc_after, temperature_factor
+from fleetsim.charging import charge_minutes, soc_after
+from fleetsim.daytypes import temperature_factor
 from fleetsim.queues import station_queue
 from network.queueing import (
     erlang_c_mean_wait,

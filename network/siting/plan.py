@@ -317,13 +317,27 @@ def _add_integrated(plan: PhasePlan, params: SitingParams) -> None:
         elif kw.get(zone, 0.0) + 2 * float(equipment.at["dc_120kw", "rate"]) <= params.headroom_kw(zone):
             options.append((2 * float(equipment.at["dc_120kw", "capex_cny"]), -busy[zone], zone, "dc_public", 2))
     options.sort()
+    chosen = [(z, f, n) for _, _, z, f, n in options[:lacking]]
+    upgraded = len(chosen)
+    if upgraded < lacking:
+        # too few new sites to upgrade (the year's network already serves most demand): new
+        # integrated sites, two DC 120 kW piles and an LNG dispenser, in the busiest zones of
+        # public charging demand that get no new site yet
+        demand_zones = units[(units["family"] == "dc_public") & ~units["zone_id"].isin(supplies.index)]
+        demand_zones = demand_zones.sort_values(["arrivals_per_day", "zone_id"], ascending=[False, True])
+        for zone in demand_zones["zone_id"].drop_duplicates().tolist():
+            if upgraded >= lacking:
+                break
+            if kw.get(zone, 0.0) + 2 * float(equipment.at["dc_120kw", "rate"]) <= params.headroom_kw(zone):
+                chosen += [(zone, "dc_public", 2), (zone, "lng", 1)]
+                upgraded += 1
     extra = [{"family": f, "zone_id": z, "new_units": n, "existing_units": 0.0, "arrivals_per_day": 0.0,
               "peak_erlangs": 0.0, "service_min": 0.0, "expected_utilisation": 0.0, "expected_wait_p95_min": 0.0,
               "grid_capped": False}
-             for _, _, z, f, n in options[:lacking]]
+             for z, f, n in chosen]
     plan.units = pd.concat([units, pd.DataFrame(extra)], ignore_index=True)
-    if len(options) < lacking:
-        plan.notes.append(f"{plan.year}: only {integrated + len(options)} integrated sites are possible with "
+    if upgraded < lacking:
+        plan.notes.append(f"{plan.year}: only {integrated + upgraded} integrated sites are possible with "
                           f"{len(supplies)} sites; the plan asks for {params.min_integrated_sites}")
 
 
