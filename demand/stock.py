@@ -249,7 +249,7 @@ def simulate(params: StockParams) -> StockArrays:
                 scale[si, _ICE, old] = np.divide(
                     cohorts[si, _ICE, old], s_old, out=np.zeros(len(s_old)), where=s_old > 0
                 )
-        for si in np.nonzero(mandate == year)[0]:
+        for si in np.nonzero(mandate == year)[0].tolist():
             # Powertrains no longer sold from the mandate year on (always ICE) leave the stock.
             gone = shares[si, yi] <= 0
             out[si, gone] += cohorts[si, gone].sum(axis=1)

@@ -137,7 +137,7 @@ def existing_stations() -> pd.DataFrame:
             {"station_id": f"stevcdp-{sid}", "source": "ST-EVCDP 2022", "lon": x, "lat": y,
              "zone_id": z, "ac_7kw": slow, "dc_60kw": fast}
             for sid, x, y, z, slow, fast in zip(
-                src["station_id"], lon, lat, zone_of_points(lon, lat), src["slow"], src["fast"]
+                src["station_id"], lon, lat, zone_of_points(lon, lat), src["slow"], src["fast"], strict=True
             )
         ]
     )

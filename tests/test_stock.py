@@ -33,7 +33,7 @@ def test_schema_is_exact(baseline):
     for col in ("year", "vehicles", "new_vehicles", "retired"):
         assert stock[col].dtype == np.int64
     assert sorted(stock["year"].unique()) == list(range(2015, 2036))
-    pairs = set(zip(stock["segment"], stock["powertrain"]))
+    pairs = set(zip(stock["segment"], stock["powertrain"], strict=True))
     assert pairs == {(s, p) for s in SEGMENTS for p in segment_powertrains()[s]}
     assert not stock.duplicated(["year", "segment", "powertrain"]).any()
     assert baseline["year"].min() == 2014
@@ -153,7 +153,10 @@ def test_early_retirement_lever_speeds_turnover(baseline):
 
 def test_higher_nev_share_raises_nev_stock(baseline):
     stock = project_stock(StockParams(nev_share_path={2026: 0.95}))
-    nev = lambda f: f[f["powertrain"].isin(["BEV", "PHEV", "FCEV"]) & (f["year"] == 2030)]["vehicles"].sum()
+
+    def nev(f):
+        return f[f["powertrain"].isin(["BEV", "PHEV", "FCEV"]) & (f["year"] == 2030)]["vehicles"].sum()
+
     assert nev(stock) > nev(baseline)
 
 
