@@ -1,18 +1,30 @@
 from setuptools import find_packages, setup
 
+# The repository's folders install under one namespace, ``szplan`` (PEP 420: it has no
+# ``__init__.py`` of its own), so that no other distribution and no file in a user's working
+# folder can shadow or overwrite them: folder -> szplan.<name>.
+FOLDERS = {"fleetsim": "fleetsim", "network": "network", "demand": "demand", "dashboard": "dashboard", "data": "data"}
+
+
+def _packages() -> list[str]:
+    found = []
+    for name, folder in FOLDERS.items():
+        found += [f"szplan.{name}"] + [f"szplan.{name}.{sub}" for sub in find_packages(where=folder)]
+    return found
+
+
 setup(
     name="shenzhen-fleetsim",
     version="0.1.0",
     description="Shenzhen transport electrification planner: fleet stock, SimPy fleet "
     "simulation, OR-Tools station siting and a Dash dashboard",
     python_requires=">=3.10",
-    packages=find_packages(include=["fleetsim*", "demand*", "network*", "dashboard*"])
-    + ["shenzhen_data"],
-    package_dir={"shenzhen_data": "data"},
+    packages=_packages(),
+    package_dir={f"szplan.{name}": folder for name, folder in FOLDERS.items()},
     package_data={
-        "shenzhen_data": ["*.md", "facts/*.csv", "params/*.csv", "shenzhen/*", "shenzhen/*/*"],
-        "fleetsim": ["scenarios/*.yaml", "i18n_data/*.csv"],
-        "dashboard": ["assets/*"],
+        "szplan.data": ["*.md", "facts/*.csv", "params/*.csv", "shenzhen/*", "shenzhen/*/*"],
+        "szplan.fleetsim": ["scenarios/*.yaml", "i18n_data/*.csv"],
+        "szplan.dashboard": ["assets/*"],
     },
     install_requires=[
         "simpy>=4.1,<5",
@@ -42,5 +54,5 @@ setup(
             "pyogrio>=0.7",
         ],
     },
-    entry_points={"console_scripts": ["fleetsim=fleetsim.cli:main"]},
+    entry_points={"console_scripts": ["fleetsim=szplan.fleetsim.cli:main"]},
 )

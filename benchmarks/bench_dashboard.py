@@ -34,8 +34,8 @@ PAGES = (("/", "targets-run-select"), ("/fleet", "fleet-run-select"), ("/day", "
 
 def make_runs(root: Path) -> list[Path]:
     """The two built-in scenarios at sample 0.01, written under ``root``."""
-    from fleetsim.run import run_scenario
-    from fleetsim.scenario import load_scenario
+    from szplan.fleetsim.runs.run import run_scenario
+    from szplan.fleetsim.runs.scenario import load_scenario
 
     paths = []
     for name in ("shenzhen-2025", "shenzhen-2030"):
@@ -50,7 +50,7 @@ def make_runs(root: Path) -> list[Path]:
 
 def first_page(create_app, runs: list[Path], tmp: Path, run_id: str) -> float:
     """Seconds from opening ``/`` to every graph drawn, for a new server and a new browser."""
-    from dashboard.testing import chromium, graphs_drawn, running_app, wait_for
+    from szplan.dashboard.testing import chromium, graphs_drawn, running_app, wait_for
 
     app = create_app(runs, runs_root=tmp / "new-runs", cache_dir=tmp / "cache")
     with running_app(app) as url, chromium() as driver:
@@ -73,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-    from dashboard import create_app
-    from dashboard.testing import browser_available, chromium, graphs_drawn, running_app, timed_switch, wait_for
+    from szplan.dashboard import create_app
+    from szplan.dashboard.testing import browser_available, chromium, graphs_drawn, running_app, timed_switch, wait_for
 
     if not browser_available():
         print("bench_dashboard: /usr/bin/chromium and chromedriver are needed (apt-get install chromium "

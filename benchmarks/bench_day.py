@@ -12,11 +12,11 @@ import time
 
 import pandas as pd
 
-import demand
-from fleetsim.annual import annual_energy
-from fleetsim.calibration import day_calibration_table
-from fleetsim.scenario import load_scenario
-from fleetsim.simulate import simulate_day
+from szplan import demand
+from szplan.fleetsim.runs.annual import annual_energy
+from szplan.fleetsim.runs.calibration import day_calibration_table
+from szplan.fleetsim.runs.scenario import load_scenario
+from szplan.fleetsim.sim.simulate import simulate_day
 
 FAMILIES = {"public DC": ("dc_60kw", "dc_120kw", "dc_480kw"), "LNG": ("lng_dispenser",), "H2": ("h2_dispenser",)}
 

@@ -20,10 +20,10 @@ import time
 
 
 def _model(sample: float) -> dict:
-    import demand
-    from fleetsim.scenario import load_scenario
-    from fleetsim.simulate import simulate_day
-    from network import travel_matrices
+    from szplan import demand
+    from szplan.fleetsim.runs.scenario import load_scenario
+    from szplan.fleetsim.sim.simulate import simulate_day
+    from szplan.network import travel_matrices
 
     scenario = load_scenario("shenzhen-2030")
     scenario = scenario.model_copy(update={"simulation": scenario.simulation.model_copy(update={"sample": sample})})

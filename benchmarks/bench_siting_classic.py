@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from network.siting import (  # noqa: E402
+from szplan.network.siting import (  # noqa: E402
     capacitated_facility_location,
     frlm,
     greedy_facility_location,
@@ -34,7 +34,7 @@ from network.siting import (  # noqa: E402
     validate_frlm,
     validate_p_median,
 )
-from network.siting.instances import read_cap, read_frlm25, read_pmed, read_pmed_optima  # noqa: E402
+from szplan.network.siting.instances import read_cap, read_frlm25, read_pmed, read_pmed_optima  # noqa: E402
 
 INSTANCES = REPO / "tests" / "instances"
 CAP_PUBLISHED = {"cap41": 1_040_444.375, "cap71": 932_615.750}

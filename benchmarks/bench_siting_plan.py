@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from fleetsim.scenario import load_scenario
-from fleetsim.site import plan_stations
-from network import travel_matrices
+from szplan.fleetsim.runs.scenario import load_scenario
+from szplan.fleetsim.runs.site import plan_stations
+from szplan.network import travel_matrices
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from demand import StockParams, energy_by_year, project_stock, required_share_path
+from szplan.demand import StockParams, energy_by_year, project_stock, required_share_path
 
 PROJECTION_TARGET_S = 0.2
 INVERSE_TARGET_S = 2.0

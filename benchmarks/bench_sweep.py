@@ -15,8 +15,8 @@ import statistics
 import tempfile
 import time
 
-from fleetsim.sweep import run_sweep
-from fleetsim.sweep_spec import SweepSpec, sweep_from_dict
+from szplan.fleetsim.sweeps.sweep import run_sweep
+from szplan.fleetsim.sweeps.sweep_spec import SweepSpec, sweep_from_dict
 
 SPEEDUP_TARGET = 1.7
 

@@ -37,7 +37,7 @@ def load_figure(load: pd.DataFrame, *, run: str | None = None) -> dict:
     carriers = [c for c in _CARRIERS if (load["carrier"] == c).any()] or ["electricity"]
     layout, cells = grid(len(carriers), 1, titles=[_CARRIERS[c][0] for c in carriers], vspace=0.08, share_x=True)
     data, shown = [], set()
-    for carrier, (xref, yref) in zip(carriers, cells):
+    for carrier, (xref, yref) in zip(carriers, cells, strict=True):
         label, unit, divisor = _CARRIERS[carrier]
         table = _by_slot_and_segment(load, carrier) / divisor
         hours = values(table.index / 60.0)
@@ -78,7 +78,7 @@ def flexibility_figure(flexibility: pd.DataFrame, targets: pd.DataFrame | None =
     shapes, notes = [], []
     if targets is not None:
         vpp = targets[targets["metric"] == "virtual_power_plant_adjustable_load"].sort_values("year")
-        for year, value in zip(vpp["year"], vpp["target_value"]):
+        for year, value in zip(vpp["year"], vpp["target_value"], strict=True):
             # labelled over the morning, when little charges and the line is clear of the areas
             shape, note = hline(float(value), f"VPP target {int(year)}: {value:,.0f} MW", TARGET_COLOUR, label_x=0.27)
             shapes.append(shape)

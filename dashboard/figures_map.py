@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from plotly.colors import sample_colorscale, sequential
 from shapely.geometry import shape
-from shenzhen_data import data_path
+from szplan.data import data_path
 
 from .figures_day import station_group
 from .style import KIND_COLOURS, colour_of, figure, values
@@ -125,7 +125,7 @@ def _zone_layers(values_: pd.Series, label: str, unit: str) -> list[dict]:
     colours = sample_colorscale(_COLOURSCALE, list((np.arange(_CLASSES) + 0.5) / _CLASSES))
     cls = np.clip(np.searchsorted(edges, values_.to_numpy(float), side="right") - 1, 0, _CLASSES - 1)
     groups: dict[object, list[int]] = {}
-    for zone_id, value, c in zip(values_.index, values_.to_numpy(float), cls):
+    for zone_id, value, c in zip(values_.index, values_.to_numpy(float), cls, strict=True):
         if zone_id in shapes:
             groups.setdefault("none" if math.isnan(value) else int(c), []).append(int(zone_id))
     data = []

@@ -2,7 +2,7 @@
 
 Everything here takes values straight from a web request, so nothing is trusted: the base
 scenario must be a built-in name or a file directly inside the configured scenarios folder (no
-path from the request reaches :func:`fleetsim.scenario.load_scenario`), each lever is checked for
+path from the request reaches :func:`szplan.fleetsim.runs.scenario.load_scenario`), each lever is checked for
 its type and range before it reaches the scenario, and one run at a time is allowed per runs
 root (an exclusive lock on a file there, which the system releases if the run's process dies).
 """
@@ -18,13 +18,20 @@ from pathlib import Path
 
 import numpy as np
 
-from demand import DemandError, StockParams
-from fleetsim.errors import ResultsError, ScenarioError
-from fleetsim.scenario import FIRST_YEAR, LAST_YEAR, Scenario, builtin_scenarios, load_scenario, scenario_from_dict
-from fleetsim.yaml_loader import show
-from network import NetworkError
-from network.siting.errors import SitingError
-from shenzhen_data.limits import limit
+from szplan.demand import DemandError, StockParams
+from szplan.fleetsim.errors import ResultsError, ScenarioError
+from szplan.fleetsim.runs.scenario import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    Scenario,
+    builtin_scenarios,
+    load_scenario,
+    scenario_from_dict,
+)
+from szplan.fleetsim.runs.yaml_loader import show
+from szplan.network import NetworkError
+from szplan.network.siting.errors import SitingError
+from szplan.data.limits import limit
 
 __all__ = ["LEVER_YEAR", "ANCHOR_YEAR", "baseline_private_nev_share", "scenario_dict", "build_scenario",
            "run_job", "RUN_ERRORS", "RunBusy", "run_lock", "scenario_choices", "resolve_base", "check_levers"]
@@ -223,7 +230,7 @@ def run_job(report, scenario: Scenario, runs_root: Path, *, site: bool = False) 
 
     Returns the results folder; raises one of :data:`RUN_ERRORS` when the run fails.
     """
-    from fleetsim.run import run_scenario
+    from szplan.fleetsim.runs.run import run_scenario
 
     report(2, "stock model and network…")
     out = Path(runs_root) / scenario.name

@@ -3,7 +3,7 @@
 Results are found in the folders named on the command line and under the runs root (where the
 Run page writes new runs). A folder is one of:
 
-* a **run**: it holds ``manifest.json`` and the Parquet tables of :mod:`fleetsim.schemas`;
+* a **run**: it holds ``manifest.json`` and the Parquet tables of :mod:`szplan.fleetsim.runs.schemas`;
 * a **sweep**: it holds ``bands.parquet`` or ``sweep.parquet`` (and ``runs.parquet``), with the
   individual runs' folders under ``<sweep>/runs/<run_id>/``;
 * a **collection**: any other folder, whose direct sub-folders are runs or sweeps.
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from fleetsim.errors import ResultsError
-from fleetsim.results import MANIFEST, read_manifest, read_table
+from szplan.fleetsim.errors import ResultsError
+from szplan.fleetsim.runs.results import MANIFEST, read_manifest, read_table
 
 __all__ = ["RunInfo", "SweepInfo", "ResultsReader", "SWEEP_TABLES"]
 

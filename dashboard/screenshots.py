@@ -29,8 +29,8 @@ PAGES = (("targets", "/", "en"), ("fleet", "/fleet", "en"), ("day", "/day", "en"
 
 def refresh(out: Path) -> list[Path]:
     """Write every screenshot of :data:`PAGES` into ``out``; returns the files written."""
-    from fleetsim.run import run_scenario
-    from fleetsim.scenario import load_scenario
+    from szplan.fleetsim.runs.run import run_scenario
+    from szplan.fleetsim.runs.scenario import load_scenario
 
     from .app import create_app
 

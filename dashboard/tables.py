@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from fleetsim import i18n
+from szplan.fleetsim import i18n
 
 from .figures import plan_targets
 from .figures_day import station_group
@@ -118,7 +118,7 @@ def figures_comparison(figures: dict[str, pd.DataFrame], targets: dict[str, pd.D
     values: dict[str, dict[str, str]] = {}
     for label, frame in figures.items():
         values[label] = {}
-        for fig, value, unit in zip(frame["figure"], frame["value"], frame["unit"]):
+        for fig, value, unit in zip(frame["figure"], frame["value"], frame["unit"], strict=True):
             if fig not in units:
                 names.append(fig)
                 units[fig] = str(unit)

@@ -232,7 +232,7 @@ def with_plan(run_dir: Path, out: Path) -> Path:
     plan can be shown without planning one. The numbers are illustrative, not a plan."""
     import pandas as pd
 
-    from fleetsim.results import MANIFEST, read_manifest, read_table
+    from szplan.fleetsim.runs.results import MANIFEST, read_manifest, read_table
 
     shutil.copytree(run_dir, out)
     zones = read_table(out, "zones")

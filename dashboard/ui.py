@@ -6,8 +6,8 @@ from html import escape
 
 from dash import dcc, html
 
-from fleetsim import i18n
-from fleetsim.errors import ResultsError
+from szplan.fleetsim import i18n
+from szplan.fleetsim.errors import ResultsError
 
 from .reader import ResultsReader
 from .style import FONT as _FONT

@@ -30,8 +30,8 @@ from typing import Annotated, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, Strict, model_validator
 
-from shenzhen_data import data_path
-from shenzhen_data.limits import limit
+from szplan.data import data_path
+from szplan.data.limits import limit
 
 from .errors import DemandError
 
@@ -131,7 +131,7 @@ def segment_powertrains() -> dict[str, tuple[str, ...]]:
 def general_params() -> dict[str, float]:
     """Scalar model constants and scenario defaults from ``general.csv`` (parameter → value)."""
     frame = _read_csv("general.csv", ("parameter", "value", "unit", "basis", "source_or_reason"))
-    values = dict(zip(frame["parameter"], frame["value"].astype(float)))
+    values = dict(zip(frame["parameter"], frame["value"].astype(float), strict=True))
     if int(values["base_year"]) != MIN_YEAR - 1:
         raise DemandError(f"data/params/general.csv: base_year must be {MIN_YEAR - 1}")
     return values
@@ -141,14 +141,14 @@ def general_params() -> dict[str, float]:
 def fuel_params() -> dict[tuple[str, str], float]:
     """Fuel factors from ``fuels.csv`` keyed by ``(carrier, parameter)``."""
     frame = _read_csv("fuels.csv", ("carrier", "parameter", "value", "unit", "basis"))
-    rows = zip(frame["carrier"], frame["parameter"], frame["value"])
+    rows = zip(frame["carrier"], frame["parameter"], frame["value"], strict=True)
     return {(c, p): float(v) for c, p, v in rows}
 
 
 @lru_cache(maxsize=1)
 def _grid_defaults() -> tuple[tuple[int, float], ...]:
     frame = _read_csv("grid_factor.csv", ("year", "value", "unit", "basis", "source_or_reason"))
-    return tuple((int(y), float(v)) for y, v in zip(frame["year"], frame["value"]))
+    return tuple((int(y), float(v)) for y, v in zip(frame["year"], frame["value"], strict=True))
 
 
 class EarlyRetirement(BaseModel):

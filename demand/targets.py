@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from shenzhen_data import data_path
+from szplan.data import data_path
 
 from .errors import DemandError
 from .params import NEV_POWERTRAINS, StockParams, general_params

@@ -2,7 +2,7 @@
 
 The main entry points::
 
-    from fleetsim import load_scenario, run_scenario, station_queue
+    from szplan.fleetsim import load_scenario, run_scenario, station_queue
     run = run_scenario(load_scenario("shenzhen-2030"), out_dir="results/2030")
     station_queue(arrivals_per_h=12, mean_service_min=25, servers=4)
 
@@ -15,13 +15,13 @@ import importlib
 from typing import Any
 
 _LAZY = {
-    "Scenario": ".scenario",
-    "load_scenario": ".scenario",
-    "builtin_scenarios": ".scenario",
-    "run_scenario": ".run",
-    "Run": ".run",
-    "station_queue": ".queues",
-    "QueueResult": ".queues",
+    "Scenario": ".runs.scenario",
+    "load_scenario": ".runs.scenario",
+    "builtin_scenarios": ".runs.scenario",
+    "run_scenario": ".runs.run",
+    "Run": ".runs.run",
+    "station_queue": ".sim.queues",
+    "QueueResult": ".sim.queues",
     "ScenarioError": ".errors",
     "ResultsError": ".errors",
 }

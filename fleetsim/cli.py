@@ -21,9 +21,9 @@ TEMPLATE_SECTIONS = ("stock", "network", "simulation", "siting")
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
-    from demand import DemandError
-    from network import NetworkError
-    from network.siting.errors import SitingError
+    from szplan.demand import DemandError
+    from szplan.network import NetworkError
+    from szplan.network.siting.errors import SitingError
 
     from .errors import ResultsError, ScenarioError
 
@@ -35,12 +35,12 @@ def _say(args, key: str, **fields) -> None:
 
 
 def _cmd_scenarios(args) -> int:
-    # the built-in files read directly: loading fleetsim.scenario imports every parameter model
+    # the built-in files read directly: loading szplan.fleetsim.runs.scenario imports every parameter model
     from importlib import resources
 
     import yaml
 
-    for entry in sorted((resources.files("fleetsim") / "scenarios").iterdir(), key=lambda e: e.name):
+    for entry in sorted((resources.files("szplan.fleetsim") / "scenarios").iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
             raw = yaml.safe_load(entry.read_text(encoding="utf-8"))
             print(f"{entry.name[:-len('.yaml')]:<20} {' '.join(str(raw.get('description', '')).split())}")
@@ -48,14 +48,14 @@ def _cmd_scenarios(args) -> int:
 
 
 def _cmd_tables(args) -> int:
-    from .schemas import markdown
+    from .runs.schemas import markdown
 
     print(markdown())
     return 0
 
 
 def _cmd_validate(args) -> int:
-    from .scenario import load_scenario
+    from .runs.scenario import load_scenario
 
     scenario = load_scenario(args.file)
     _say(args, "cli.valid", file=args.file, name=scenario.name, year=scenario.year, seed=scenario.seed)
@@ -63,8 +63,8 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_run(args, *, site: bool = False) -> int:
-    from .run import default_out_dir, run_scenario, summary_table
-    from .scenario import load_scenario, with_overrides
+    from .runs.run import default_out_dir, run_scenario, summary_table
+    from .runs.scenario import load_scenario, with_overrides
 
     scenario = with_overrides(load_scenario(args.scenario), seed=args.seed, sample=args.sample, out=args.out)
     seed = scenario.seed
@@ -127,7 +127,7 @@ def _print_targets(args, targets) -> None:
 
 
 def _print_plan(args, run) -> None:
-    from .export import district_summary
+    from .runs.export import district_summary
 
     siting = run.tables["siting"]
     counts = ["dc_120kw", "dc_480kw", "lng_dispenser", "h2_dispenser", "swap_bay"]
@@ -185,7 +185,7 @@ class _Progress:
 
 
 def _cmd_dashboard(args) -> int:
-    from dashboard.app import serve
+    from szplan.dashboard.app import serve
 
     _say(args, "cli.dashboard_url", host=args.host, port=args.port)
     serve([Path(p) for p in args.results], host=args.host, port=args.port, runs_root=Path(args.runs_root))
@@ -195,9 +195,9 @@ def _cmd_dashboard(args) -> int:
 def _cmd_stock(args) -> int:
     import pandas as pd
 
-    from demand import required_share_path
+    from szplan.demand import required_share_path
 
-    from .scenario import load_scenario
+    from .runs.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     result = required_share_path(scenario.stock, args.target)
@@ -208,7 +208,7 @@ def _cmd_stock(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    from .export import export_results
+    from .runs.export import export_results
 
     path = export_results(args.results_dir, args.to, args.out)
     _say(args, "cli.exported", path=path)
@@ -220,7 +220,7 @@ def scenario_template() -> str:
     but for ``simulation.sample``; it validates as written."""
     import yaml
 
-    from .scenario import Scenario
+    from .runs.scenario import Scenario
 
     lines = ["# A fleetsim scenario. Only what differs from the shipped defaults needs to be set:",
              "# uncomment a section and a line to change it. Every default, with its unit and source,",
@@ -322,7 +322,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
     p = add("sweep", "many scenarios x seeds on Dask (a local cluster, or a scheduler)", None)
     if argv is None or "sweep" in argv:
-        from .sweep import add_arguments
+        from .sweeps.sweep import add_arguments
 
         add_arguments(p)
 

@@ -37,7 +37,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from shenzhen_data import data_path
+from szplan.data import data_path
 
 from .errors import NetworkError
 from .roads import load_zones

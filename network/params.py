@@ -6,8 +6,8 @@ from functools import lru_cache
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from shenzhen_data import data_path
-from shenzhen_data.limits import limit
+from szplan.data import data_path
+from szplan.data.limits import limit
 
 __all__ = ["NetworkParams", "network_defaults"]
 
@@ -16,7 +16,7 @@ __all__ = ["NetworkParams", "network_defaults"]
 def network_defaults() -> dict[str, float]:
     """The shipped defaults: ``parameter -> value`` from ``data/params/network.csv``."""
     table = pd.read_csv(data_path("params", "network.csv"))
-    return dict(zip(table["parameter"], table["value"].astype(float)))
+    return dict(zip(table["parameter"], table["value"].astype(float), strict=True))
 
 
 _SPEED_MIN, _SPEED_MAX = limit("speed_min_kmh"), limit("speed_max_kmh")

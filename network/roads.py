@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import Point, shape
 
-from shenzhen_data import data_path
+from szplan.data import data_path
 
 from .errors import NetworkError
 from .params import NetworkParams

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from shenzhen_data import data_path
+from szplan.data import data_path
 
 from .errors import NetworkError
 from .roads import _zone_polygons

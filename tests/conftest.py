@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from fleetsim.run import run_scenario
-from fleetsim.scenario import load_scenario
+from szplan.fleetsim.runs.run import run_scenario
+from szplan.fleetsim.runs.scenario import load_scenario
 
 
 @pytest.fixture(scope="session")
@@ -20,7 +20,7 @@ def small_run(tmp_path_factory):
 @pytest.fixture(scope="session", autouse=True)
 def _travel_cache_in_tmp(tmp_path_factory):
     """Point the on-disk travel-time cache at a temporary folder, so tests never write to the home folder."""
-    from network.roads import CACHE_ENV
+    from szplan.network.roads import CACHE_ENV
 
     before = os.environ.get(CACHE_ENV)
     os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("fleetsim-cache"))

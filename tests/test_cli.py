@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from fleetsim.cli import _Progress, build_parser, main, scenario_template
-from fleetsim.run import default_out_dir
-from fleetsim.scenario import load_scenario
+from szplan.fleetsim.cli import _Progress, build_parser, main, scenario_template
+from szplan.fleetsim.runs.run import default_out_dir
+from szplan.fleetsim.runs.scenario import load_scenario
 
 
 def _modules_after(code: str) -> set[str]:
@@ -19,14 +19,14 @@ def _modules_after(code: str) -> set[str]:
 
 @pytest.mark.parametrize("argv", [["--help"], ["scenarios"], ["--version"], ["run", "--help"]])
 def test_light_commands_load_no_model(argv):
-    loaded = _modules_after(f"from fleetsim.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass")
-    assert not loaded & {"pandas", "simpy", "ortools", "fleetsim.engine", "fleetsim.run", "demand", "dash"}
+    loaded = _modules_after(f"from szplan.fleetsim.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass")
+    assert not loaded & {"pandas", "simpy", "ortools", "szplan.fleetsim.sim.engine", "szplan.fleetsim.runs.run", "szplan.demand", "dash"}
 
 
 def test_packages_import_light():
-    assert not _modules_after("import fleetsim") & {"pandas", "simpy", "ortools", "fleetsim.run"}
-    assert not _modules_after("import dashboard.reader") & {"simpy", "ortools", "fleetsim.engine", "fleetsim.run",
-                                                            "network.siting", "dash"}
+    assert not _modules_after("import szplan.fleetsim") & {"pandas", "simpy", "ortools", "szplan.fleetsim.runs.run"}
+    assert not _modules_after("import szplan.dashboard.reader") & {"simpy", "ortools", "szplan.fleetsim.sim.engine", "szplan.fleetsim.runs.run",
+                                                            "szplan.network.siting", "dash"}
 
 
 def test_version_and_verbosity_after_the_subcommand(capsys):
@@ -59,7 +59,7 @@ def test_init_writes_a_template_that_validates(tmp_path, capsys):
     assert main(["init", str(path)]) == 0
     text = path.read_text(encoding="utf-8")
     assert text == scenario_template() and "# " in text and "home_charging_access_share" in text
-    assert load_scenario(path).simulation.sample == 0.01
+    assert load_scenario(path).simulation.sample == 1.0
     assert main(["init", str(path)]) == 2  # never overwrites without --force
     assert "--force" in capsys.readouterr().err
     assert path.read_text(encoding="utf-8") == text

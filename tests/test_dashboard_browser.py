@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import create_app
-from dashboard.testing import (CHROMIUM, chromium, graphs_drawn, open_dropdown_option, running_app, text_widths,
-                               wait_for, with_plan)
-from fleetsim.run import run_scenario
-from fleetsim.scenario import load_scenario
+from szplan.dashboard import create_app
+from szplan.dashboard.testing import (CHROMIUM, chromium, graphs_drawn, open_dropdown_option, running_app, text_widths,
+                                      wait_for, with_plan)
+from szplan.fleetsim.runs.run import run_scenario
+from szplan.fleetsim.runs.scenario import load_scenario
 
-pytestmark = [
+pytestmark = [pytest.mark.slow, *[
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium is not installed at /usr/bin/chromium "
                        "(apt-get install chromium chromium-driver)"),
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-]
+]]
 
 PAGES = (("targets", "/"), ("fleet", "/fleet"), ("day", "/day"), ("stations", "/stations"),
          ("scenarios", "/scenarios"))

@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 from dash import html
 
-from dashboard import create_app
-from dashboard.app import PAGES
-from dashboard.launch import ANCHOR_YEAR, LEVER_YEAR, baseline_private_nev_share, build_scenario, scenario_dict
-from dashboard.pages import day, fleet, run, scenarios, stations, targets
-from dashboard.reader import ResultsReader
-from dashboard.state import DashboardState
-from fleetsim.errors import ScenarioError
-from fleetsim.results import read_manifest
+from szplan.dashboard import create_app
+from szplan.dashboard.app import PAGES
+from szplan.dashboard.launch import ANCHOR_YEAR, LEVER_YEAR, baseline_private_nev_share, build_scenario, scenario_dict
+from szplan.dashboard.pages import day, fleet, run, scenarios, stations, targets
+from szplan.dashboard.reader import ResultsReader
+from szplan.dashboard.state import DashboardState
+from szplan.fleetsim.errors import ScenarioError
+from szplan.fleetsim.runs.results import read_manifest
 
 
 def _write_bands(folder, run_path):

@@ -10,15 +10,15 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from dashboard import figures as F
-from dashboard.figures_day import queue_through_day, station_group
-from dashboard.figures_map import ZONE_METRICS, zone_shapes
-from dashboard.reader import ResultsReader
-from dashboard.style import _legend_rows, empty_figure
-from dashboard.tables import figures_comparison, format_value, station_table, target_status, targets_table
-from demand import stock_metrics
-from fleetsim.errors import ResultsError
-from fleetsim.results import read_table
+from szplan.dashboard import figures as F
+from szplan.dashboard.figures_day import queue_through_day, station_group
+from szplan.dashboard.figures_map import ZONE_METRICS, zone_shapes
+from szplan.dashboard.reader import ResultsReader
+from szplan.dashboard.style import _legend_rows, empty_figure
+from szplan.dashboard.tables import figures_comparison, format_value, station_table, target_status, targets_table
+from szplan.demand import stock_metrics
+from szplan.fleetsim.errors import ResultsError
+from szplan.fleetsim.runs.results import read_table
 
 
 @pytest.fixture(scope="module")
@@ -336,7 +336,7 @@ def test_reader_reports_missing_unknown_and_corrupt_results(small_run, tmp_path)
 
 
 def test_figures_in_chinese_leave_the_cached_english_figure_alone(tables):
-    from dashboard.style import localise
+    from szplan.dashboard.style import localise
 
     fig = F.nev_stock_figure(tables["stock"], tables["targets"], run="r1")
     before = str(fig)

@@ -10,14 +10,14 @@ import shutil
 import pytest
 from dash import html
 
-from dashboard import create_app
-from dashboard.app import PAGES
-from dashboard.launch import RunBusy, check_levers, resolve_base, run_lock
-from dashboard.pages import day, fleet, run, targets
-from dashboard.reader import ResultsReader
-from dashboard.state import DashboardState
-from fleetsim.errors import ScenarioError
-from network.siting.errors import SitingError
+from szplan.dashboard import create_app
+from szplan.dashboard.app import PAGES
+from szplan.dashboard.launch import RunBusy, check_levers, resolve_base, run_lock
+from szplan.dashboard.pages import day, fleet, run, targets
+from szplan.dashboard.reader import ResultsReader
+from szplan.dashboard.state import DashboardState
+from szplan.fleetsim.errors import ScenarioError
+from szplan.network.siting.errors import SitingError
 
 _CORRUPT_MANIFESTS = {
     "not-utf8": b"\xff\xfe{\"scenario\": 1}",
@@ -75,7 +75,7 @@ def test_server_starts_and_answers_with_corrupt_results_appearing_while_it_serve
 
 
 def test_a_missing_results_folder_is_said_at_start_up(tmp_path, caplog):
-    with caplog.at_level(logging.WARNING, logger="dashboard.reader"):
+    with caplog.at_level(logging.WARNING, logger="szplan.dashboard.reader"):
         ResultsReader([tmp_path / "does" / "not" / "exist"], tmp_path / "runs")
     lines = [r.getMessage() for r in caplog.records]
     assert len(lines) == 1 and "no such folder" in lines[0] and "exist" in lines[0]
@@ -97,7 +97,7 @@ def secret(tmp_path):
 
 
 def test_no_path_from_a_request_reaches_the_scenario_loader(state, secret, tmp_path, monkeypatch):
-    import dashboard.launch as launch_module
+    from szplan.dashboard import launch as launch_module
 
     opened = []
     real = launch_module.load_scenario
@@ -169,7 +169,7 @@ def _hold_lock(runs_root, ready, release):
 
 
 def test_one_run_at_a_time_across_processes(state, monkeypatch):
-    import dashboard.pages.run as run_page
+    from szplan.dashboard.pages import run as run_page
 
     ran = []
     monkeypatch.setattr(run_page, "run_job", lambda *a, **k: ran.append(1) or state.runs_root / "x")
@@ -211,7 +211,7 @@ def test_a_dead_holder_releases_the_lock(state):
     (MemoryError(), "internal error (MemoryError"),
 ])
 def test_every_model_error_is_a_failed_run(state, monkeypatch, error, words):
-    import dashboard.pages.run as run_page
+    from szplan.dashboard.pages import run as run_page
 
     def fails(*args, **kwargs):
         raise error

@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from shenzhen_data import data_path
+from szplan.data import data_path
 
 PARAMS = ["tariffs.csv", "charging_behaviour.csv", "activity.csv", "vpp.csv", "infrastructure_growth.csv"]
 FACTS = ["charging_infrastructure.csv", "charging_observations.csv"]

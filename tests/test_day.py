@@ -9,19 +9,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import demand
-from fleetsim.charging import charge_minutes
-from fleetsim.daytypes import day_types, design_day, relative_energy_factor, temperature_factor
-from fleetsim.fullscale import full_scale_waits
-from fleetsim.infrastructure import station_inventory
-from fleetsim.params import duty_params, sim_constants
-from fleetsim.queues import station_queue
-from fleetsim.scenario import load_scenario
-from fleetsim.simulate import simulate_day, year_stations
-from fleetsim.tariff import TariffParams, deferred_start_min, response_shares
-from fleetsim.vpp import vpp_contribution_mw, vpp_params, vpp_table
-from network import load_equipment
-from network.queueing import erlang_c_mean_wait
+from szplan import demand
+from szplan.fleetsim.sim.charging import charge_minutes
+from szplan.fleetsim.sim.daytypes import day_types, design_day, relative_energy_factor, temperature_factor
+from szplan.fleetsim.sim.fullscale import full_scale_waits
+from szplan.fleetsim.sim.infrastructure import station_inventory
+from szplan.fleetsim.sim.params import duty_params, sim_constants
+from szplan.fleetsim.sim.queues import station_queue
+from szplan.fleetsim.runs.scenario import load_scenario
+from szplan.fleetsim.sim.simulate import simulate_day, year_stations
+from szplan.fleetsim.sim.tariff import TariffParams, deferred_start_min, response_shares
+from szplan.fleetsim.sim.vpp import vpp_contribution_mw, vpp_params, vpp_table
+from szplan.network import load_equipment
+from szplan.network.queueing import erlang_c_mean_wait
 
 
 def _scenario(sample: float, year: int = 2025, **simulation):
@@ -74,7 +74,7 @@ def test_settled_levels_respect_the_habits(day):
 def test_not_every_vehicle_drives(day):
     v = day[2].tables["vehicles"]
     share = (v["weight"] * (v["km"] > 0)).groupby(v["segment"]).sum() / v.groupby("segment")["weight"].sum()
-    activity = pd.read_csv(__import__("shenzhen_data").data_path("params", "activity.csv"))
+    activity = pd.read_csv(__import__("szplan.data", fromlist=["data_path"]).data_path("params", "activity.csv"))
     weekday = activity[activity["parameter"] == "weekday_active_share"].set_index("segment")["value"]
     private = share["private_car"]
     assert private == pytest.approx(weekday["private_car"], abs=0.03)

@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from demand import StockParams, energy_by_year, load_vehicle_params, project_stock
-from demand.energy import ENERGY_COLUMNS
-from shenzhen_data import data_path
+from szplan.demand import StockParams, energy_by_year, load_vehicle_params, project_stock
+from szplan.demand.energy import ENERGY_COLUMNS
+from szplan.data import data_path
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import demand
-from fleetsim.agents import integer_weights
-from fleetsim.daytypes import design_day
-from fleetsim.simulate import year_stations
-from fleetsim.metrics import SLOT_MIN
-from fleetsim.scenario import load_scenario
-from fleetsim.simulate import fleet_of_year, simulate_day
+from szplan import demand
+from szplan.fleetsim.sim.agents import integer_weights
+from szplan.fleetsim.sim.daytypes import design_day
+from szplan.fleetsim.sim.simulate import year_stations
+from szplan.fleetsim.sim.metrics import SLOT_MIN
+from szplan.fleetsim.runs.scenario import load_scenario
+from szplan.fleetsim.sim.simulate import fleet_of_year, simulate_day
 
 
 def _scenario(sample: float, year: int = 2030):
@@ -105,7 +105,7 @@ def test_daily_energy_agrees_with_the_stock_model(day):
     annual_kwh_per_vehicle = row["final_energy_gwh"].sum() * 1e6 / vehicles
     expected_per_day = annual_kwh_per_vehicle / 365 * design_day().energy_factor()
     # a weekday: the share of private cars driving on a weekday over the year's mean share
-    from fleetsim.daytypes import activity_share, annual_active_days
+    from szplan.fleetsim.sim.daytypes import activity_share, annual_active_days
     expected_per_day *= activity_share("private_car", True) / (annual_active_days("private_car") / 365)
     assert per_day == pytest.approx(expected_per_day, rel=0.06)
 

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fleetsim.cli import main
-from fleetsim.errors import ResultsError
-from fleetsim.export import (CONVERSION, district_summary, export_bytes, export_results, export_tables,
-                             gcj02_to_wgs84, wgs84_to_gcj02)
-from fleetsim.results import read_manifest, read_table
+from szplan.fleetsim.cli import main
+from szplan.fleetsim.errors import ResultsError
+from szplan.fleetsim.runs.export import (CONVERSION, district_summary, export_bytes, export_results, export_tables,
+                                         gcj02_to_wgs84, wgs84_to_gcj02)
+from szplan.fleetsim.runs.results import read_manifest, read_table
 
 # Published test vectors of the eviltransform reference implementation (MIT, github.com/googollee/
 # eviltransform, test.py): WGS-84 lat, lon and GCJ-02 lat, lon of Shanghai, Shenzhen and Beijing.

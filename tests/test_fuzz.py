@@ -27,7 +27,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fleetsim.cli import build_parser, main
+from szplan.fleetsim.cli import build_parser, main
 
 EXAMPLES = 1_000
 #: the slowest acceptable answer for one file, in seconds (validation is milliseconds)
@@ -158,7 +158,7 @@ class _SweepAccepted(Exception):
 
 
 # the parser is the same for every call; building it costs more than validating a file
-_PARSER = mock.patch("fleetsim.cli.build_parser", functools.lru_cache(maxsize=1)(build_parser))
+_PARSER = mock.patch("szplan.fleetsim.cli.build_parser", functools.lru_cache(maxsize=1)(build_parser))
 
 
 def _call(argv: list[str]) -> tuple[int | str, str]:
@@ -242,7 +242,7 @@ def structured_sweeps(draw) -> bytes:
 def test_fuzz_sweep_files(data: bytes):
     path = _DIR / "sweep.yaml"
     path.write_bytes(data)
-    with mock.patch("fleetsim.sweep.run_sweep", side_effect=_SweepAccepted):
+    with mock.patch("szplan.fleetsim.sweeps.sweep.run_sweep", side_effect=_SweepAccepted):
         _check("sweep", ["sweep", str(path), "--out", str(_DIR / "out")])
 
 
@@ -281,7 +281,7 @@ def test_worst_cases_as_real_processes(tmp_path, command, content):
     path = tmp_path / "input.yaml"
     path.write_bytes(content)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "fleetsim", command, str(path)], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "szplan.fleetsim", command, str(path)], capture_output=True, text=True,
                           timeout=120, preexec_fn=_limit_memory, cwd=tmp_path)
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2, done.stderr[-2000:]

@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from network import NetworkError, existing_stations, growth_path, stations_of_year
-from network.growth import (FIRST_YEAR, LAST_YEAR, _apportion, _read_growth_file, assumed_sites, check_path,
-                            growth_params)
+from szplan.network import NetworkError, existing_stations, growth_path, stations_of_year
+from szplan.network.growth import (FIRST_YEAR, LAST_YEAR, _apportion, _read_growth_file, assumed_sites, check_path,
+                                   growth_params)
 
 YEARS = range(FIRST_YEAR, LAST_YEAR + 1)
 CLASSES = {"public_ac_7kw": "ac_7kw", "public_dc_60kw": "dc_60kw", "public_dc_120kw": "dc_120kw",
@@ -67,7 +67,7 @@ def test_deterministic_and_a_copy():
 def test_new_piles_follow_the_zone_rule():
     # the 2023 addition of 120 kW DC is apportioned to zones by the DC weight; check the share of
     # the zone with the most ST-EVCDP fast piles against a hand calculation of the weight
-    from network import load_zones
+    from szplan.network import load_zones
 
     added = stations_of_year(2023).set_index("station_id").drop(stations_of_year(2022)["station_id"])
     zones, observed = load_zones(), existing_stations()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fleetsim import i18n
+from szplan.fleetsim import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 

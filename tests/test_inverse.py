@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from demand import DemandError, StockParams, project_stock, required_share_path, stock_metrics
+from szplan.demand import DemandError, StockParams, project_stock, required_share_path, stock_metrics
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def test_reachable_stock_target_is_hit(params):
     years = result.share_path["year"].to_numpy()
     start = result.share_path["share"].iloc[0] - params.max_share_increase_per_year
     path = np.minimum(lower, start + params.max_share_increase_per_year * (years - 2024))
-    trial = params.model_copy(update={"nev_share_path": dict(zip(years.tolist(), path.tolist()))})
+    trial = params.model_copy(update={"nev_share_path": dict(zip(years.tolist(), path.tolist(), strict=True))})
     assert metric_value(trial, "nev_stock", 2030) < 3_200_000
 
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fleetsim.charging import charge_minutes, soc_after
-from fleetsim.daytypes import temperature_factor
-from fleetsim.queues import station_queue
-from network.queueing import (
+from szplan.fleetsim.sim.charging import charge_minutes, soc_after
+from szplan.fleetsim.sim.daytypes import temperature_factor
+from szplan.fleetsim.sim.queues import station_queue
+from szplan.network.queueing import (
     erlang_c_mean_wait,
     erlang_c_wait_probability,
     erlang_c_wait_quantile,
@@ -96,7 +96,7 @@ def test_temperature_factor_is_higher_in_winter_and_summer():
 @given(s0=st.floats(0, 0.99), ds=st.floats(0, 1), cap=st.floats(10, 400), power=st.floats(3, 500),
        minutes=st.floats(0, 2000))
 def test_scalar_charging_math_equals_vector_math(s0, ds, cap, power, minutes):
-    from fleetsim.charging import charge_minutes_one, soc_after_one
+    from szplan.fleetsim.sim.charging import charge_minutes_one, soc_after_one
 
     s1 = min(1.0, s0 + ds)
     assert charge_minutes_one(s0, s1, cap, power) == pytest.approx(float(charge_minutes(s0, s1, cap, power)), abs=1e-9)

@@ -7,16 +7,16 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from fleetsim import results as results_mod
-from fleetsim.cli import main
-from fleetsim.errors import ResultsError
-from fleetsim.results import read_manifest, read_table, write_results
-from fleetsim.schemas import OPTIONAL_TABLES, TABLES
+from szplan.fleetsim.runs import results as results_mod
+from szplan.fleetsim.cli import main
+from szplan.fleetsim.errors import ResultsError
+from szplan.fleetsim.runs.results import read_manifest, read_table, write_results
+from szplan.fleetsim.runs.schemas import OPTIONAL_TABLES, TABLES
 
 
 def _zones_frame() -> pd.DataFrame:
-    from fleetsim.run import zones_table
-    from fleetsim.scenario import load_scenario
+    from szplan.fleetsim.runs.run import zones_table
+    from szplan.fleetsim.runs.scenario import load_scenario
 
     return zones_table(load_scenario("shenzhen-2025"))
 

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from network import NetworkParams, load_street_graph, load_zones, travel_matrices, zone_graph
-from network import roads
-from network.roads import CACHE_ENV, connect_islands, find_islands, haversine_km
-from shenzhen_data import data_path
+from szplan.network import NetworkParams, load_street_graph, load_zones, travel_matrices, zone_graph
+from szplan.network import roads
+from szplan.network.roads import CACHE_ENV, connect_islands, find_islands, haversine_km
+from szplan.data import data_path
 
 
 @pytest.fixture(scope="module")

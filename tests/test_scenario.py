@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from fleetsim.cli import main
-from fleetsim.errors import ScenarioError
-from fleetsim.scenario import builtin_scenarios, load_scenario
+from szplan.fleetsim.cli import main
+from szplan.fleetsim.errors import ScenarioError
+from szplan.fleetsim.runs.scenario import builtin_scenarios, load_scenario
 
 
 def test_builtin_scenarios_load_and_list(capsys):
@@ -178,7 +178,7 @@ def test_out_that_is_a_file_is_refused(tmp_path, capsys):
 
 
 def test_with_overrides_keeps_the_scenario_otherwise():
-    from fleetsim.scenario import with_overrides
+    from szplan.fleetsim.runs.scenario import with_overrides
 
     base = load_scenario("shenzhen-2030")
     changed = with_overrides(base, seed=5, sample=0.02)
@@ -198,7 +198,7 @@ def test_builtin_name_never_reaches_outside_the_package(tmp_path, monkeypatch):
 
 def test_strict_scenarios_still_round_trip_through_json():
     """Scenarios dumped to JSON (manifests, sweeps) give year and zone keys as strings."""
-    from fleetsim.scenario import scenario_from_dict
+    from szplan.fleetsim.runs.scenario import scenario_from_dict
 
     raw = load_scenario("shenzhen-2030").model_dump(mode="json")
     raw["siting"]["grid_headroom_kw"] = {"590": 15000.0}

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from fleetsim.cli import main
-from fleetsim.results import read_manifest, read_table
+from szplan.fleetsim.cli import main
+from szplan.fleetsim.runs.results import read_manifest, read_table
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +55,10 @@ def test_budget_too_small_is_a_clear_error(tmp_path, capsys):
 
 
 def test_demand_from_the_stock_agrees_with_the_simulation():
-    import demand as stock_model
-    from fleetsim.scenario import load_scenario
-    from fleetsim.simulate import simulate_day
-    from fleetsim.site import demand_from_day, demand_from_stock
+    from szplan import demand as stock_model
+    from szplan.fleetsim.runs.scenario import load_scenario
+    from szplan.fleetsim.sim.simulate import simulate_day
+    from szplan.fleetsim.runs.site import demand_from_day, demand_from_stock
 
     scenario = load_scenario("shenzhen-2025")
     stock = stock_model.project_stock(scenario.stock)

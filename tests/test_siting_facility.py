@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from network.siting import (
+from szplan.network.siting import (
     SitingError,
     capacitated_facility_location,
     greedy_facility_location,
     validate_facility_location,
 )
-from network.siting.instances import read_cap
+from szplan.network.siting.instances import read_cap
 
 ORLIB = Path(__file__).parent / "instances" / "orlib"
 PUBLISHED = {"cap41": 1_040_444.375, "cap71": 932_615.750}

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from network.siting import (
+from szplan.network.siting import (
     SitingError,
     frlm,
     frlm_coverage,
@@ -20,7 +20,7 @@ from network.siting import (
     round_trip_feasible,
     validate_frlm,
 )
-from network.siting.instances import read_frlm25
+from szplan.network.siting.instances import read_frlm25
 
 INSTANCE_DIR = Path(__file__).parent / "instances" / "frlm25"
 # Edge lengths on the 25-node network run from 2 to 9 and shortest paths up
@@ -39,9 +39,9 @@ def walks25(network25):
     """Round trips built here from the raw paths, independently of the package."""
     graph, od = network25
     walks = []
-    for path, flow in zip(od["path"], od["flow"]):
+    for path, flow in zip(od["path"], od["flow"], strict=True):
         nodes = list(path) + list(path[-2::-1])
-        lengths = [graph[u][v]["length"] for u, v in zip(nodes[:-1], nodes[1:])]
+        lengths = [graph[u][v]["length"] for u, v in zip(nodes[:-1], nodes[1:], strict=True)]
         walks.append((set(path), nodes, lengths, flow))
     return walks
 
@@ -76,9 +76,9 @@ def test_frlm_matches_brute_force(network25, walks25, range_km, p):
 def test_frlm_objective_grows_with_range_and_p(network25):
     graph, od = network25
     by_range = [frlm(graph, od, range_km=r, p=2).objective for r in RANGES_KM]
-    assert all(a <= b + 1e-9 for a, b in zip(by_range, by_range[1:]))
+    assert all(a <= b + 1e-9 for a, b in zip(by_range, by_range[1:], strict=False))
     by_p = [frlm(graph, od, range_km=12, p=p).objective for p in (1, 2, 3, 4)]
-    assert all(a < b for a, b in zip(by_p, by_p[1:]))
+    assert all(a < b for a, b in zip(by_p, by_p[1:], strict=False))
 
 
 def test_frlm_is_deterministic_and_fast(network25):

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from network.siting import (
+from szplan.network.siting import (
     SitingError,
     greedy_max_covering,
     greedy_p_median,
@@ -21,7 +21,7 @@ from network.siting import (
     validate_max_covering,
     validate_p_median,
 )
-from network.siting.instances import read_pmed, read_pmed_optima
+from szplan.network.siting.instances import read_pmed, read_pmed_optima
 
 ORLIB = Path(__file__).parent / "instances" / "orlib"
 

@@ -6,16 +6,16 @@ import math
 import pandas as pd
 import pytest
 
-import demand as stock_model
-from fleetsim.infrastructure import station_inventory
-from fleetsim.scenario import load_scenario
-from fleetsim.simulate import simulate_day
-from fleetsim.site import demand_from_day, existing_capacity
-from network import new_station_table, travel_matrices
-from network.queueing import erlang_c_wait_quantile
-from network.siting.errors import SitingError
-from network.siting.params import SitingParams
-from network.siting.plan import FAMILY_EQUIPMENT, plan_capex, plan_phase, validate_plan
+from szplan import demand as stock_model
+from szplan.fleetsim.sim.infrastructure import station_inventory
+from szplan.fleetsim.runs.scenario import load_scenario
+from szplan.fleetsim.sim.simulate import simulate_day
+from szplan.fleetsim.runs.site import demand_from_day, existing_capacity
+from szplan.network import new_station_table, travel_matrices
+from szplan.network.queueing import erlang_c_wait_quantile
+from szplan.network.siting.errors import SitingError
+from szplan.network.plan.params import SitingParams
+from szplan.network.plan.phase import FAMILY_EQUIPMENT, plan_capex, plan_phase, validate_plan
 
 
 @pytest.fixture(scope="module")

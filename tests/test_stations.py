@@ -4,10 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from network import existing_stations, load_zones, new_station_table
-from network.errors import NetworkError
-from network.stations import station_kind, urbanev_stations
-from shenzhen_data import data_path
+from szplan.network import existing_stations, load_zones, new_station_table
+from szplan.network.errors import NetworkError
+from szplan.network.stations import station_kind, urbanev_stations
+from szplan.data import data_path
 
 
 def test_existing_station_counts_match_source():

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from demand import DemandError, StockParams, calibration_table, project_stock, survival_curve
-from demand.params import SEGMENTS, segment_powertrains
-from demand.stock import STOCK_COLUMNS
+from szplan.demand import DemandError, StockParams, calibration_table, project_stock, survival_curve
+from szplan.demand.params import SEGMENTS, segment_powertrains
+from szplan.demand.stock import STOCK_COLUMNS
 
 
 @pytest.fixture(scope="module")

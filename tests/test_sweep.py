@@ -19,12 +19,19 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fleetsim.errors import ScenarioError
-from fleetsim.results import read_table
-from fleetsim.sweep import (SweepError, add_arguments, command, latin_hypercube, load_sweep, run_is_complete,
-                            run_sweep)
-from fleetsim.sweep_spec import apply_change, sweep_from_dict
-from fleetsim.sweep_tables import band_rows
+from szplan.fleetsim.errors import ScenarioError
+from szplan.fleetsim.runs.results import read_table
+from szplan.fleetsim.sweeps.sweep import (
+    SweepError,
+    add_arguments,
+    command,
+    latin_hypercube,
+    load_sweep,
+    run_is_complete,
+    run_sweep,
+)
+from szplan.fleetsim.sweeps.sweep_spec import apply_change, sweep_from_dict
+from szplan.fleetsim.sweeps.sweep_tables import band_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -213,7 +220,7 @@ def test_band_rows_percentiles():
 
 
 def test_command_line_errors_exit_2(tmp_path, capsys):
-    from fleetsim.cli import main
+    from szplan.fleetsim.cli import main
 
     bad = _write(tmp_path / "bad.yaml", {"base": "shenzhen-2030", "grid": {"stock.home_charging_access_share": [2]}})
     try:
@@ -270,7 +277,7 @@ def cluster():
     import dask
     from distributed import LocalCluster
 
-    from fleetsim.sweep import ALLOWED_FAILURES
+    from szplan.fleetsim.sweeps.sweep import ALLOWED_FAILURES
 
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
@@ -278,6 +285,7 @@ def cluster():
             yield local
 
 
+@pytest.mark.slow
 @pytest.mark.cluster
 def test_small_sweep_tables(tiny_sweep):
     code, out, printed = tiny_sweep
@@ -326,6 +334,7 @@ def test_small_sweep_tables(tiny_sweep):
     assert [r.run_id for r in load_sweep(out / "sweep.yaml").runs] == list(runs["run_id"])
 
 
+@pytest.mark.slow
 @pytest.mark.cluster
 def test_resume_skips_finished_runs(tiny_sweep, cluster):
     _, out, _ = tiny_sweep
@@ -361,6 +370,7 @@ def test_resume_skips_finished_runs(tiny_sweep, cluster):
     assert not third.table("runs").set_index("run_id").loc["p001-s00", "resumed"]
 
 
+@pytest.mark.slow
 @pytest.mark.cluster
 def test_failing_runs_are_reported_and_the_others_finish(tmp_path, cluster):
     # stock.end_year 2025 is a valid stock model setting, but the scenario simulates 2030: the
@@ -402,6 +412,7 @@ def _processing(scheduler) -> dict[str, list[str]]:
     return {}
 
 
+@pytest.mark.slow
 @pytest.mark.cluster
 def test_killed_worker_still_gives_every_result(tmp_path, cluster):
     sweep = _write(tmp_path / "kill.yaml", {"base": "shenzhen-2030", "set": {"simulation.sample": 0.005},
@@ -446,7 +457,7 @@ def test_killed_worker_still_gives_every_result(tmp_path, cluster):
 def test_huge_grid_is_refused_before_any_point_is_built(monkeypatch):
     import time
 
-    import fleetsim.sweep_spec as spec_module
+    from szplan.fleetsim.sweeps import sweep_spec as spec_module
 
     built = []
     monkeypatch.setattr(spec_module, "scenario_from_dict", lambda *a, **k: built.append(1))

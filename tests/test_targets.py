@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from demand import (
+from szplan.demand import (
     DemandError,
     StockParams,
     energy_by_year,
@@ -13,8 +13,8 @@ from demand import (
     project_stock,
     stock_metrics,
 )
-from demand.targets import TARGET_COLUMNS, VERDICTS, target_verdict
-from shenzhen_data import data_path
+from szplan.demand.targets import TARGET_COLUMNS, VERDICTS, target_verdict
+from szplan.data import data_path
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ from urllib.parse import quote
 from dash import Input, Output, State, dash_table, dcc, html
 from dash.exceptions import PreventUpdate
 
-from fleetsim.errors import ScenarioError
-from fleetsim.scenario import builtin_scenarios
+from szplan.fleetsim.errors import ScenarioError
+from szplan.fleetsim.runs.scenario import builtin_scenarios
 
 from ..launch import (ANCHOR_YEAR, LEVER_YEAR, RUN_ERRORS, RunBusy, build_scenario, resolve_base, run_job,
                       run_lock, scenario_choices)

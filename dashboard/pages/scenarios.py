@@ -6,7 +6,18 @@ from dash import Input, Output, html
 from ..figures import load_curves_figure, nev_paths_figure
 from ..state import DashboardState, current_state
 from ..tables import figures_comparison
-from ..ui import DATA_ERRORS, error_box, error_text, graph, html_table, no_data, page_header, tr, run_picker, simple_table
+from ..ui import (
+    DATA_ERRORS,
+    error_box,
+    error_text,
+    graph,
+    html_table,
+    no_data,
+    page_header,
+    tr,
+    run_picker,
+    simple_table,
+)
 
 __all__ = ["PATH", "NAME", "GRAPHS", "layout", "render", "register_callbacks"]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from dash import Input, Output, State, dash_table, dcc, html
 from dash.exceptions import PreventUpdate
 
-from fleetsim.export import FORMATS, district_summary, export_bytes
+from szplan.fleetsim.runs.export import FORMATS, district_summary, export_bytes
 
 from ..figures import zone_map_figure, zone_values
 from ..figures_map import ZONE_METRICS
@@ -116,7 +116,7 @@ def _build(reader, run_id: str, metric: str, kinds: list[str] | None) -> tuple:
 
 
 def districts(state: DashboardState, run_id: str | None) -> str:
-    """The plan by district (:func:`fleetsim.export.district_summary`) for the run's year, as
+    """The plan by district (:func:`szplan.fleetsim.runs.export.district_summary`) for the run's year, as
     the HTML of a table; a sentence when the run has no plan."""
     if not run_id:
         return ""

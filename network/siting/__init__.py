@@ -39,7 +39,7 @@ The Shenzhen plan
 -----------------
 ``plan_phase(year, demand, existing, *, zone_ids, time_min, params, forced=None, spent_cny=0.0)``
     One phase year's plan for every station family under a shared budget and grid headroom,
-    sized by Erlang C (:mod:`network.siting.plan`); ``validate_plan`` checks it without the
+    sized by Erlang C (:mod:`szplan.network.plan.phase`); ``validate_plan`` checks it without the
     solver; :class:`SitingParams` holds its inputs (``data/params/siting.csv``).
 
 Results and errors
@@ -59,20 +59,18 @@ heuristics break ties by input order.  Readers for the benchmark formats
 network) live in :mod:`network.siting.instances`.
 """
 
-from network.siting.errors import SitingError
-from network.siting.facility import capacitated_facility_location
-from network.siting.frlm import frlm
-from network.siting.greedy import (
+from .errors import SitingError
+from .facility import capacitated_facility_location
+from .frlm import frlm
+from .greedy import (
     greedy_facility_location,
     greedy_frlm,
     greedy_max_covering,
     greedy_p_median,
 )
-from network.siting.median import max_covering, p_median
-from network.siting.params import ServiceArea, SitingParams
-from network.siting.plan import PhasePlan, plan_phase, validate_plan
-from network.siting.result import SitingResult
-from network.siting.validate import (
+from .median import max_covering, p_median
+from .result import SitingResult
+from .validate import (
     frlm_coverage,
     round_trip_feasible,
     validate_facility_location,
@@ -84,11 +82,6 @@ from network.siting.validate import (
 __all__ = [
     "SitingError",
     "SitingResult",
-    "SitingParams",
-    "ServiceArea",
-    "PhasePlan",
-    "plan_phase",
-    "validate_plan",
     "capacitated_facility_location",
     "frlm",
     "frlm_coverage",

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from network.siting.errors import SitingError
+from .errors import SitingError
 
 __all__: list[str] = []
 
@@ -24,7 +24,7 @@ def fmt(value: float) -> str:
 def sort_ids(ids: Sequence[Hashable]) -> tuple[Hashable, ...]:
     """Sort ids, keeping the given order when they are not mutually comparable."""
     try:
-        return tuple(sorted(ids))
+        return tuple(sorted(ids))  # type: ignore[type-var]  # not comparable: TypeError, handled below
     except TypeError:
         return tuple(ids)
 

@@ -78,7 +78,7 @@ def reduce_sites(
     lam = np.sort(weighted, axis=1)[:, min(1, m - 1)].copy()
     best_value, best_lam = -np.inf, lam.copy()
     step, stall, it = 2.0, 0, 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (the count is read after the loop)
         reduced = np.minimum(0.0, weighted - lam[:, None])
         rho = reduced.sum(axis=0)
         chosen = np.argpartition(rho, p - 1)[:p]

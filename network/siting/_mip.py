@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
 
-from network.siting.errors import SitingError
+from .errors import SitingError
 
 __all__: list[str] = []
 

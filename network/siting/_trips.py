@@ -15,7 +15,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from network.siting.errors import SitingError
+from .errors import SitingError
 
 __all__: list[str] = []
 
@@ -109,8 +109,8 @@ def build_trips(graph: nx.Graph, od: pd.DataFrame) -> list[Trip]:
         path = list(path)
         if len(path) < 2 or path[0] != origin or path[-1] != destination:
             raise SitingError(f"od: row {label!r} path must run from {origin!r} to {destination!r}")
-        outbound = [_arc_length(graph, u, v) for u, v in zip(path[:-1], path[1:])]
-        inbound = [_arc_length(graph, v, u) for u, v in zip(path[:-1], path[1:])][::-1]
+        outbound = [_arc_length(graph, u, v) for u, v in zip(path[:-1], path[1:], strict=True)]
+        inbound = [_arc_length(graph, v, u) for u, v in zip(path[:-1], path[1:], strict=True)][::-1]
         nodes = tuple(path) + tuple(path[-2::-1])
         trips.append(Trip(label, float(flows[pos]), nodes, tuple(outbound + inbound)))
     return trips

@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from network.siting import _mip
-from network.siting._inputs import as_matrix, as_vector, check_time_limit, fmt, sort_ids
-from network.siting.errors import SitingError
-from network.siting.result import SitingResult
+from . import _mip
+from ._inputs import as_matrix, as_vector, check_time_limit, fmt, sort_ids
+from .errors import SitingError
+from .result import SitingResult
 
 __all__ = ["capacitated_facility_location"]
 
@@ -83,7 +83,7 @@ def cfl_result(
     served = alloc * data.demand[:, None]
     objective = float(data.fixed_cost[open_cols].sum() + (data.assign_cost * alloc).sum())
     allocation = {
-        (data.customers[i], data.sites[j]): float(alloc[i, j]) for i, j in zip(*np.nonzero(alloc))
+        (data.customers[i], data.sites[j]): float(alloc[i, j]) for i, j in zip(*np.nonzero(alloc), strict=True)
     }
     return SitingResult(
         model="cfl",

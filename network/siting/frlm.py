@@ -26,11 +26,11 @@ from dataclasses import replace
 import networkx as nx
 import pandas as pd
 
-from network.siting import _mip
-from network.siting._inputs import check_count, check_scalar, check_time_limit, sort_ids
-from network.siting._trips import Trip, arc_cover_sets, build_trips
-from network.siting.errors import SitingError
-from network.siting.result import SitingResult
+from . import _mip
+from ._inputs import check_count, check_scalar, check_time_limit, sort_ids
+from ._trips import Trip, arc_cover_sets, build_trips
+from .errors import SitingError
+from .result import SitingResult
 
 __all__ = ["frlm", "frlm_result"]
 
@@ -64,7 +64,7 @@ def frlm_result(
 ) -> SitingResult:
     """Build the result for a station set, deciding coverage by arc cover."""
     covered = [
-        t for t, sets in zip(trips, cover_sets)
+        t for t, sets in zip(trips, cover_sets, strict=True)
         if sets is not None and all(stations & s for s in sets)
     ]
     sites = sort_ids(list(stations))
@@ -137,7 +137,7 @@ def frlm(
         card.SetCoefficient(var, 1)
     objective = solver.Objective()
     n_rows = 0
-    for q, (trip, sets) in enumerate(zip(trips, cover_sets)):
+    for q, (trip, sets) in enumerate(zip(trips, cover_sets, strict=True)):
         if sets is None or trip.flow == 0:
             continue
         y = solver.NumVar(0.0, 1.0, f"y[{q}]")

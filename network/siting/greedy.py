@@ -14,21 +14,21 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from network.siting.facility import cfl_result
-from network.siting.facility import prepare as cfl_prepare
-from network.siting.frlm import frlm_result
-from network.siting.frlm import prepare as frlm_prepare
-from network.siting.median import covering_result, median_result
-from network.siting.median import prepare as median_prepare
-from network.siting._heuristics import (
+from .facility import cfl_result
+from .facility import prepare as cfl_prepare
+from .frlm import frlm_result
+from .frlm import prepare as frlm_prepare
+from .median import covering_result, median_result
+from .median import prepare as median_prepare
+from ._heuristics import (
     covering_greedy_columns,
     greedy_allocation,
     interchange,
     median_greedy_columns,
 )
-from network.siting._inputs import check_scalar
-from network.siting.errors import SitingError
-from network.siting.result import SitingResult
+from ._inputs import check_scalar
+from .errors import SitingError
+from .result import SitingResult
 
 __all__ = [
     "greedy_facility_location",
@@ -126,7 +126,7 @@ def greedy_frlm(graph: nx.Graph, od: pd.DataFrame, *, range_km: float, p: int) -
                 if not hit[q][s_idx]:
                     hits_by_trip[q] = hits_by_trip.get(q, 0) + 1
             gain = sum(trips[q].flow for q, h in hits_by_trip.items() if h == unhit[q])
-            progress = sum(trips[q].flow * h / len(cover_sets[q]) for q, h in hits_by_trip.items())
+            progress = sum(trips[q].flow * h / len(cover_sets[q] or ()) for q, h in hits_by_trip.items())
             key = (gain, progress, -rank)
             if best_key is None or key > best_key:
                 best_key, best_node = key, k
@@ -189,7 +189,7 @@ def greedy_facility_location(
         raise SitingError("single_source: the greedy allocation could not place every customer "
                           "with all sites open")
     while open_cols.size > 1:
-        best = (cost, None, None)
+        best: tuple[float, Any, Any] = (cost, None, None)
         for j in open_cols:
             rest = open_cols[open_cols != j]
             if data.capacity[rest].sum() < total_demand:

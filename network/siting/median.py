@@ -27,12 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from network.siting import _mip
-from network.siting._inputs import as_matrix, as_vector, check_count, check_scalar, check_time_limit, sort_ids
-from network.siting._lagrange import reduce_sites
-from network.siting._heuristics import interchange, median_greedy_columns
-from network.siting.errors import SitingError
-from network.siting.result import SitingResult
+from . import _mip
+from ._inputs import as_matrix, as_vector, check_count, check_scalar, check_time_limit, sort_ids
+from ._lagrange import reduce_sites
+from ._heuristics import interchange, median_greedy_columns
+from .errors import SitingError
+from .result import SitingResult
 
 __all__ = ["max_covering", "p_median"]
 

@@ -17,11 +17,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from network.siting._inputs import as_matrix, as_vector, check_scalar, fmt
-from network.siting._trips import build_trips
-from network.siting.errors import SitingError
-from network.siting.facility import prepare as cfl_prepare
-from network.siting.result import SitingResult
+from ._inputs import as_matrix, as_vector, check_scalar, fmt
+from ._trips import build_trips
+from .errors import SitingError
+from .facility import prepare as cfl_prepare
+from .result import SitingResult
 
 __all__ = [
     "frlm_coverage",
@@ -80,7 +80,7 @@ def round_trip_feasible(
     tol = 1e-9 * max(1.0, range_km)
     home = nodes[0] in stations
     fuel = range_km if home else range_km / 2.0
-    for node, length in zip(nodes[:-1], lengths_km):
+    for node, length in zip(nodes[:-1], lengths_km, strict=True):
         if node in stations:
             fuel = range_km
         fuel -= length

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from shenzhen_data import data_path
+from szplan.data import data_path
 
 __all__ = ["TariffParams", "tariff_periods", "valley_window_min", "response_shares", "deferred_start_min",
            "period_of_minute", "PUBLIC_TARIFF", "HOME_TARIFF", "HOME_KEY"]

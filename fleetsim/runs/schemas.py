@@ -242,7 +242,7 @@ TABLES: dict[str, tuple[str, list[tuple[str, pa.DataType, str, str]]]] = {
     "figures": (
         "the run's headline figures for its year",
         [
-            ("figure", _S, "", "figure name (see fleetsim.run.key_figures)"),
+            ("figure", _S, "", "figure name (see szplan.fleetsim.runs.run.key_figures)"),
             ("year", _I, "", "scenario year"),
             ("value", _F, "see unit", "value"),
             ("unit", _S, "", "unit"),

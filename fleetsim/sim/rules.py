@@ -87,13 +87,13 @@ def agent_rules(a: Agents, *, has_depot_pile: np.ndarray, truck_speed_factor: fl
     end_at_ac = _per_segment(seg, "end_charge_at_ac", 0.0) > 0
     # only public-AC users charge overnight at AC; other cars without a home pile use DC when low
     end_soc = np.where(end_at_ac & ~a.ac_user, 0.0, end_soc)
-    pairs = {(s, p): family_of(s, p) for s, p in set(zip(seg.tolist(), pt.tolist()))}
+    pairs = {(s, p): family_of(s, p) for s, p in set(zip(seg.tolist(), pt.tolist(), strict=True))}
     return Rules(
         reserve=reserve, charge_to_soc=_per_segment(seg, "charge_to_soc"), break_below=break_soc * cap,
         base_below=np.where(plugs_at_base, _per_segment(seg, "base_charge_below_soc", 0.0), 0.0) * cap,
         end_below=end_soc * cap, end_at_ac=end_at_ac & a.ac_user, max_kw=_per_segment(seg, "max_charge_kw"),
         hybrid=hybrid, slowdown=np.where(np.isin(seg, _TRUCKS), 1.0 / truck_speed_factor, 1.0), commuter=commuter,
-        family=[pairs[(s, p)] for s, p in zip(seg.tolist(), pt.tolist())], plugs_at_base=plugs_at_base,
+        family=[pairs[(s, p)] for s, p in zip(seg.tolist(), pt.tolist(), strict=True)], plugs_at_base=plugs_at_base,
     )
 
 

@@ -33,7 +33,7 @@ from ortools.linear_solver import pywraplp
 
 from ..queueing import erlang_c_wait_quantile, servers_for_service_level
 from ..stations import load_equipment
-from .errors import SitingError
+from ..siting.errors import SitingError
 from .params import SitingParams
 
 __all__ = ["FAMILY_EQUIPMENT", "ELECTRIC_FAMILIES", "PhasePlan", "plan_phase", "plan_capex", "validate_plan"]
@@ -196,7 +196,8 @@ def plan_phase(year: int, demand: pd.DataFrame, existing: pd.DataFrame, *, zone_
             continue
         service = (sum(var.solution_value() * r.arrivals_per_day * r.service_min for var, _, r in terms) / arrivals
                    if arrivals > 1e-9 else 0.0)
-        rows.append({"family": family, "zone_id": zone, "new_units": new, "existing_units": have.get((family, zone), 0.0),
+        rows.append({"family": family, "zone_id": zone, "new_units": new,
+                     "existing_units": have.get((family, zone), 0.0),
                      "arrivals_per_day": arrivals, "peak_erlangs": erlangs, "service_min": service})
     units = pd.DataFrame(rows, columns=["family", "zone_id", "new_units", "existing_units", "arrivals_per_day",
                                         "peak_erlangs", "service_min"])
@@ -220,13 +221,13 @@ def plan_phase(year: int, demand: pd.DataFrame, existing: pd.DataFrame, *, zone_
 def _infeasible_reason(demand, forced, params: SitingParams, spent: float, year: int) -> str:
     equipment = load_equipment()
     need = sum(params.site_fixed_cost_cny + equipment.at[FAMILY_EQUIPMENT[f], "capex_cny"] * max(1, int(m))
-               for f, m in zip(forced["family"], forced["min_units"]))
+               for f, m in zip(forced["family"], forced["min_units"], strict=True))
     left = params.budget_cny - spent
     if need > left:
         return (f"siting.budget_cny: the required sites of {year} (service areas, truck corridors) need "
                 f"CNY {need:,.0f} but CNY {left:,.0f} is left (short by CNY {need - left:,.0f})")
     power = sum(equipment.at[FAMILY_EQUIPMENT[f], "rate"] * max(1, int(m))
-                for f, m in zip(forced["family"], forced["min_units"]) if f in ELECTRIC_FAMILIES)
+                for f, m in zip(forced["family"], forced["min_units"], strict=True) if f in ELECTRIC_FAMILIES)
     return (f"siting: no feasible plan for {year}: the required sites need {power:,.0f} kW of grid headroom "
             f"or more units than max_new_units_per_site; raise siting.grid_headroom_kw_per_zone or the limits")
 
@@ -239,7 +240,7 @@ def _size_by_erlang_c(units: pd.DataFrame, params: SitingParams) -> tuple[pd.Dat
     """
     units = units.copy()
     equipment = load_equipment()
-    kw_left = {}
+    kw_left: dict[int, float] = {}
     notes = []
     util, wait, capped = [], [], []
     for k, row in units.iterrows():

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ResultsError
+from ..errors import ResultsError
 from .results import read_manifest, read_table
 
 __all__ = ["FORMATS", "CONVERSION", "gcj02_to_wgs84", "wgs84_to_gcj02", "district_summary", "export_tables",

@@ -16,7 +16,7 @@ station is *stranded*, recorded the same way.
 
 Home charging has no queue (a private pile serves one car) and is settled for every agent after
 the run, from the time it got home and its energy then. Drivers who answer time-of-use prices
-(:mod:`fleetsim.tariff`) move the charge into the valley when their dwell allows: at home and
+(:mod:`szplan.fleetsim.sim.tariff`) move the charge into the valley when their dwell allows: at home and
 at public AC piles the car is plugged in on arrival and the power flows later; at depots and
 for overnight DC charging the vehicle joins the queue when the valley starts.
 """
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from network import load_equipment
+from szplan.network import load_equipment
 
 from .agents import Agents
 from .charging import charge_minutes, charge_minutes_one, soc_after, soc_after_one
@@ -50,8 +50,8 @@ class FleetModel:
     Parameters
     ----------
     agents, infra, rules
-        From :func:`fleetsim.agents.draw_agents`, :func:`fleetsim.infrastructure.build_infrastructure`
-        and :func:`fleetsim.rules.agent_rules`.
+        From :func:`szplan.fleetsim.sim.agents.draw_agents`, :func:`szplan.fleetsim.sim.infrastructure.build_infrastructure`
+        and :func:`szplan.fleetsim.sim.rules.agent_rules`.
     time_min, dist_km
         Zone-to-zone travel matrices (car speeds; trucks are slower by the rules' ``slowdown``).
     valley_public, valley_home
@@ -120,8 +120,8 @@ class FleetModel:
         idx = np.flatnonzero(need)
         blocks = self.a.blocks[idx].tolist()
         kms = self.block_km[idx].tolist()
-        for i, b, k in zip(idx.tolist(), blocks, kms):
-            plan = [(b0, b1, km) for (b0, b1), km in zip(b, k) if b0 == b0]  # b0 != b0 for NaN
+        for i, b, k in zip(idx.tolist(), blocks, kms, strict=True):
+            plan = [(b0, b1, km) for (b0, b1), km in zip(b, k, strict=True) if b0 == b0]  # b0 != b0 for NaN
             self.env.process(self._vehicle(i, plan))
         self.processes = len(idx)
         self._bulk_day(np.flatnonzero(~need))

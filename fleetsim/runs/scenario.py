@@ -18,18 +18,18 @@ from __future__ import annotations
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from demand import StockParams
-from shenzhen_data.limits import limit
-from network import NetworkParams
-from network.siting.params import SitingParams
+from szplan.demand import StockParams
+from szplan.data.limits import limit
+from szplan.network import NetworkParams
+from szplan.network.plan.params import SitingParams
 
-from .errors import ScenarioError
-from .tariff import TariffParams
+from ..errors import ScenarioError
+from ..sim.tariff import TariffParams
 from .yaml_loader import load_yaml_file, one_line, parse_yaml, show
 
 __all__ = [
@@ -58,12 +58,13 @@ class SimulationParams(BaseModel):
 
     sample: float = Field(1.0, ge=limit("sample_min"), le=1, description="fraction of the fleet simulated; "
                           "each agent stands for about 1/sample vehicles (integer weights); 1 = every vehicle")
-    design_day: Literal["summer_weekday", "summer_weekend", "winter_weekday", "winter_weekend"] = Field(
-        "summer_weekday", description="day type the stations are sized on (data/params/day_types.csv)")
+    design_day: str = Field("summer_weekday", pattern=r"^(summer|winter)_(weekday|weekend)$",
+                            description="day type the stations are sized on (data/params/day_types.csv)")
     month: int | None = Field(None, ge=1, le=12, description="month whose weather the design day "
                               "takes (default: the day type's hottest or coldest month)")
-    energy_sample: float = Field(0.05, ge=limit("sample_min"), le=1, description="fraction of the fleet "
-                                 "simulated on the other day types of the year, for the year's energy only")
+    energy_sample: float | None = Field(None, ge=limit("sample_min"), le=1, description="fraction of the "
+                                        "fleet simulated on the day types of the year, for the year's energy "
+                                        "only (default: the design day's sample, at most 0.05)")
     tariff: TariffParams = Field(default_factory=TariffParams)
     progress: bool = Field(True, description="show a progress bar on long runs")
 
@@ -101,7 +102,7 @@ class Scenario(BaseModel):
 
 
 def _scenario_dir():
-    return resources.files("fleetsim") / "scenarios"
+    return resources.files("szplan.fleetsim") / "scenarios"
 
 
 def builtin_scenarios() -> dict[str, str]:

@@ -12,9 +12,9 @@ import logging
 
 import pandas as pd
 
-from .daytypes import day_types
+from ..sim.daytypes import day_types
 from .scenario import Scenario
-from .simulate import simulate_day
+from ..sim.simulate import simulate_day
 
 __all__ = ["charging_energy_by_scope", "annual_energy"]
 
@@ -35,7 +35,8 @@ def annual_energy(scenario: Scenario, stock: pd.DataFrame, *, stations: pd.DataF
     type of the year and scope, from one simulated day each."""
     rows = []
     types = day_types()
-    sample = scenario.simulation.energy_sample
+    sim = scenario.simulation
+    sample = sim.energy_sample if sim.energy_sample is not None else min(sim.sample, 0.05)
     for k, day in enumerate(types):
         result = simulate_day(scenario, stock, stations=stations, day=day, sample=sample)
         for scope, gwh in charging_energy_by_scope(result.tables["sessions"]).items():

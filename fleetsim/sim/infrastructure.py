@@ -14,7 +14,7 @@ Each (station, equipment type) with a non-zero count is one resource. In a sampl
 servers are ``max(1, round(count × sample))``: every station stays on the map (dropping the
 ones that round to zero would strand whole fleets: 20 LNG dispensers at sample 0.01 are 0.2).
 The simulation's own queues are then shorter than the city's, so a sampled run reports station
-waits and utilisation at full scale from its weighted arrivals (:mod:`fleetsim.fullscale`).
+waits and utilisation at full scale from its weighted arrivals (:mod:`szplan.fleetsim.sim.fullscale`).
 """
 from __future__ import annotations
 
@@ -23,10 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from network import equipment_names, existing_stations, load_equipment, load_zones, new_station_table
-from network.growth import assumed_sites, stations_of_year
+from szplan.network import equipment_names, existing_stations, load_equipment, load_zones, new_station_table
+from szplan.network.growth import assumed_sites, stations_of_year
 
-from demand import StockParams
+from szplan.demand import StockParams
 
 from .agents import Agents
 from .params import duty_params, sim_constants

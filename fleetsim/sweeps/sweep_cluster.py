@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import ResultsError
-from .results import MANIFEST, read_manifest
+from ..errors import ResultsError
+from ..runs.results import MANIFEST, read_manifest
 from .sweep_spec import SweepError
 
 __all__ = [
@@ -96,8 +96,8 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
         # the task may be a retry after its worker died between finishing the folder and reporting
         if run_is_complete(task["path"], task["scenario"]):
             return {**record, "seconds": manifest_seconds(task["path"]), "resumed": True}
-        from .run import run_scenario
-        from .scenario import scenario_from_dict
+        from ..runs.run import run_scenario
+        from ..runs.scenario import scenario_from_dict
 
         scenario = scenario_from_dict(task["scenario"], origin=task["run_id"])
         run_scenario(scenario, out_dir=task["path"], seed=scenario.seed)

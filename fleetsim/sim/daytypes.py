@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from shenzhen_data import data_path
+from szplan.data import data_path
 
 from .params import sim_constants
 

@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from demand import StockParams, load_vehicle_params
-from network import NetworkParams, load_zones, travel_matrices
-from network.stations import freight_sites, zone_of_points
+from szplan.demand import StockParams, load_vehicle_params
+from szplan.network import NetworkParams, load_zones, travel_matrices
+from szplan.network.stations import freight_sites, zone_of_points
 
 from .daytypes import DayType, activity_share, annual_active_days
 from .params import SIM_POWERTRAINS, duty_params, sim_constants
@@ -169,7 +169,7 @@ def draw_agents(fleet: pd.DataFrame, *, sample: float, day: DayType, stock: Stoc
     Only the powertrains in :data:`SIM_POWERTRAINS` become agents. Annual km and home-charging
     access come from the scenario's stock parameters, so the simulated day and the stock
     model's yearly energy rest on the same figures. ``response`` is the share of each segment's
-    drivers who answer time-of-use prices (:func:`fleetsim.tariff.response_shares`).
+    drivers who answer time-of-use prices (:func:`szplan.fleetsim.sim.tariff.response_shares`).
     """
     zone_ids, time_min, _ = travel_matrices(network)
     zone_index = {int(z): k for k, z in enumerate(zone_ids)}
@@ -207,7 +207,7 @@ def draw_agents(fleet: pd.DataFrame, *, sample: float, day: DayType, stock: Stoc
         n = len(weights)
         duty = duty_params()[seg]
         spec = vehicles[(vehicles["segment"] == seg) & (vehicles["powertrain"] == pt)]
-        spec = dict(zip(spec["parameter"], spec["value"].astype(float)))
+        spec = dict(zip(spec["parameter"], spec["value"].astype(float), strict=True))
         if seg in depot_of_segment:
             depot = rng.choice(depot_of_segment[seg], n)
             base = np.array([depots[d].zone for d in depot], dtype=np.int64)

@@ -1,6 +1,6 @@
 """Scenario sweeps on Dask distributed: many (scenario, seed) runs and their combined tables.
 
-:func:`load_sweep` reads a sweep file (see :mod:`fleetsim.sweep_spec` for its format) and
+:func:`load_sweep` reads a sweep file (see :mod:`szplan.fleetsim.sweeps.sweep_spec` for its format) and
 validates every point before anything runs. :func:`run_sweep` runs each (point, seed) as one Dask
 task, on a local cluster of worker processes or on an existing scheduler, and writes::
 
@@ -39,7 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .results import MANIFEST
+from ..runs.results import MANIFEST
 from .sweep_cluster import (ALLOWED_FAILURES, DEFAULT_WORKERS, check_shared_folder, connect, execute_run,
                             manifest_seconds, one_line_error, run_is_complete)
 from .sweep_spec import LhsRange, Point, RunSpec, SweepError, SweepSpec, latin_hypercube, load_sweep

@@ -12,15 +12,15 @@ add up to its energy.
 
 Station use is reported at the station's real size: utilisation is the weighted occupancy over
 the real units' day, and in a sampled run waits are evaluated at full scale from the weighted
-arrivals (:mod:`fleetsim.fullscale`); with every vehicle simulated they are the simulation's own.
+arrivals (:mod:`szplan.fleetsim.sim.fullscale`); with every vehicle simulated they are the simulation's own.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from demand.energy import grid_factor
-from demand.params import StockParams, fuel_params
+from szplan.demand.energy import grid_factor
+from szplan.demand.params import StockParams, fuel_params
 
 from .charging import taper_split
 from .engine import FleetModel
@@ -91,7 +91,7 @@ def _intervals(model: FleetModel, sessions: pd.DataFrame) -> pd.DataFrame:
     fuel = np.flatnonzero(np.isin(kind, ("lng", "h2")) & (energy > 0))
     if len(fuel):
         parts.append((fuel, flow_start[fuel], flow_end[fuel], energy[fuel]))
-    rows, t0, t1, e = (np.concatenate(x) for x in zip(*parts)) if parts else ([np.zeros(0)] * 4)
+    rows, t0, t1, e = (np.concatenate(x) for x in zip(*parts, strict=True)) if parts else ([np.zeros(0)] * 4)
     keep = t1 > t0
     rows, t0, t1, e = rows[keep].astype(np.int64), t0[keep], t1[keep], e[keep]
     return pd.DataFrame({"row": rows, "t0": t0, "t1": t1, "rate": e / (t1 - t0)})
@@ -128,7 +128,7 @@ def _fold(raw: pd.DataFrame) -> pd.DataFrame:
 
 def build_tables(model: FleetModel, home: pd.DataFrame, *, zone_ids: np.ndarray, year: int,
                  stock: StockParams, sample: float, month: int) -> dict[str, pd.DataFrame]:
-    """All simulation tables of a run (see :mod:`fleetsim.schemas` for their columns)."""
+    """All simulation tables of a run (see :mod:`szplan.fleetsim.runs.schemas` for their columns)."""
     a, infra = model.a, model.infra
     shared = model.session_table()
     raw = _fold(pd.concat([shared, home], ignore_index=True))

@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from shenzhen_data import data_path
+from szplan.data import data_path
 
 __all__ = ["observations", "day_calibration_table", "public_utilisation"]
 
@@ -44,7 +44,7 @@ def public_utilisation(station_use: pd.DataFrame, equipment) -> float:
 def day_calibration_table(*, year: int, annual: pd.DataFrame, station_use: pd.DataFrame) -> pd.DataFrame:
     """``quantity, scope, reported, modelled, unit, error, source`` for the scenario year.
 
-    ``annual`` is :func:`fleetsim.annual.annual_energy`; ``station_use`` the design day's.
+    ``annual`` is :func:`szplan.fleetsim.runs.annual.annual_energy`; ``station_use`` the design day's.
     The error is (modelled - reported) / reported; an upper bound reports the margin.
     """
     rows = []

@@ -33,7 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .results import read_table
+from ..runs.results import read_table
 from .sweep_spec import SweepSpec
 
 __all__ = [
@@ -77,7 +77,7 @@ class RunRecord:
     Attributes
     ----------
     run_id, point, seed
-        Which run (see :class:`fleetsim.sweep_spec.RunSpec`).
+        Which run (see :class:`szplan.fleetsim.sweeps.sweep_spec.RunSpec`).
     changes
         The point's swept parameters as JSON text.
     status
@@ -154,10 +154,10 @@ def _missing(value: Any) -> bool:
 
 
 def _target_units() -> dict[str, str]:
-    from demand import load_targets
+    from szplan.demand import load_targets
 
     targets = load_targets()
-    return {str(t): str(u) for t, u in zip(targets["target_id"], targets["unit"])}
+    return {str(t): str(u) for t, u in zip(targets["target_id"], targets["unit"], strict=True)}
 
 
 def run_rows(record: RunRecord, run_dir: str | Path, units: dict[str, str] | None = None) -> list[dict[str, Any]]:

@@ -37,11 +37,11 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from shenzhen_data.limits import limit
+from szplan.data.limits import limit
 
-from .errors import ScenarioError
-from .scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_dict, validation_message
-from .yaml_loader import load_yaml_file, one_line, show
+from ..errors import ScenarioError
+from ..runs.scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_dict, validation_message
+from ..runs.yaml_loader import load_yaml_file, one_line, show
 
 __all__ = [
     "MAX_RUNS",
@@ -315,7 +315,7 @@ def apply_change(raw: dict[str, Any], path: str, value: Any, *, where: str = "sw
 
     Missing (or empty, ``None``) mappings on the way are created, so ``stock.mandate_year.bus``
     works while the baseline has no mandate for buses; whether the result is a valid scenario is
-    for :func:`fleetsim.scenario.scenario_from_dict` to say. A path through a plain value (for
+    for :func:`szplan.fleetsim.runs.scenario.scenario_from_dict` to say. A path through a plain value (for
     example ``year.x``) raises :class:`SweepError`.
     """
     parts = _split(path, where)

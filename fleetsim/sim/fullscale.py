@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from network.queueing import erlang_c_wait_probability
+from szplan.network.queueing import erlang_c_wait_probability
 
 from .params import sim_constants
 

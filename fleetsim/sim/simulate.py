@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from network import travel_matrices
+from szplan.network import travel_matrices
 
 from .agents import draw_agents
 from .daytypes import DayType, annual_active_days, design_day
@@ -17,7 +17,7 @@ from .infrastructure import build_infrastructure, station_inventory
 from .metrics import build_tables
 from .params import duty_params, sim_constants
 from .rules import agent_rules, settle_start_levels
-from .scenario import Scenario
+from ..runs.scenario import Scenario
 from .tariff import HOME_TARIFF, PUBLIC_TARIFF, response_shares, valley_window_min
 
 __all__ = ["DayResult", "simulate_day", "fleet_of_year", "scenario_design_day", "year_stations"]
@@ -107,7 +107,7 @@ def year_stations(scenario: Scenario, stock: pd.DataFrame, plan: pd.DataFrame | 
 
 
 def _settled_levels(agents, rules, scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
-    """Start levels where each agent's habits leave it (see :func:`fleetsim.rules.settle_start_levels`)."""
+    """Start levels where each agent's habits leave it (see :func:`szplan.fleetsim.sim.rules.settle_start_levels`)."""
     seg = pd.Series(agents.segment)
     active_days = {s: annual_active_days(s) for s in seg.unique()}
     mean_km = seg.map({s: scenario.stock.segment_params(s).annual_km / d for s, d in active_days.items()})

@@ -10,17 +10,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-import demand
-from network import load_zones, travel_matrices, zone_graph
+from szplan import demand
+from szplan.network import load_zones, travel_matrices, zone_graph
 
 from .annual import annual_energy, charging_energy_by_scope
 from .calibration import day_calibration_table, public_utilisation
-from .metrics import PUBLIC_EQUIPMENT, weighted_quantile
+from ..sim.metrics import PUBLIC_EQUIPMENT, weighted_quantile
 from .results import write_results
 from .scenario import Scenario
-from .simulate import scenario_design_day, simulate_day
+from ..sim.simulate import scenario_design_day, simulate_day
 from .site import charger_metrics, plan_stations
-from .vpp import VPP_BASIS, vpp_contribution_mw
+from ..sim.vpp import VPP_BASIS, vpp_contribution_mw
 
 __all__ = ["Run", "run_scenario", "default_out_dir", "zones_table", "key_figures", "summary_table"]
 
@@ -80,7 +80,7 @@ def simulation_metrics(tables: dict[str, pd.DataFrame], year: int) -> pd.DataFra
     """Target metrics the simulated day provides (``metric, year, value``).
 
     The fleet's contribution to the virtual power plant is counted as a grid operator counts it
-    (:data:`fleetsim.vpp.VPP_BASIS`): the mean dispatchable EV charging power in the dispatch
+    (:data:`szplan.fleetsim.sim.vpp.VPP_BASIS`): the mean dispatchable EV charging power in the dispatch
     windows of the design day.
     """
     return pd.DataFrame({"metric": ["virtual_power_plant_adjustable_load"], "year": [year],

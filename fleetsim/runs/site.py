@@ -9,7 +9,7 @@ For each phase year (2025, then 2030 by default; sites built in a phase stay in 
 2. fix what must exist: fast charging at every expressway service area, and megawatt charging on
    the heavy-truck corridors chosen by the flow-refuelling model (``network.siting.frlm``) with
    the battery trucks' range;
-3. solve the plan (``network.siting.plan_phase``), sized by Erlang C;
+3. solve the plan (``szplan.network.plan.plan_phase``), sized by Erlang C;
 4. re-simulate with the plan and add a unit wherever more than 5% of arrivals wait over 10
    minutes, up to ``siting.resize_rounds`` times.
 
@@ -25,17 +25,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-import demand as stock_model
-from network import load_zones, travel_matrices, zone_graph
-from network.siting import frlm
-from network.siting.plan import FAMILY_EQUIPMENT, PhasePlan, plan_capex, plan_phase, validate_plan
-from network.growth import stations_of_year
-from network.stations import freight_sites, load_equipment, new_station_table, station_kind, zone_of_points
+from szplan import demand as stock_model
+from szplan.network import load_zones, travel_matrices, zone_graph
+from szplan.network.siting import frlm
+from szplan.network.plan.phase import FAMILY_EQUIPMENT, PhasePlan, plan_capex, plan_phase, validate_plan
+from szplan.network.growth import stations_of_year
+from szplan.network.stations import freight_sites, load_equipment, new_station_table, station_kind, zone_of_points
 
-from .infrastructure import station_inventory
-from .params import duty_params, sim_constants
+from ..sim.infrastructure import station_inventory
+from ..sim.params import duty_params, sim_constants
 from .scenario import Scenario
-from .simulate import simulate_day, year_stations
+from ..sim.simulate import simulate_day, year_stations
 
 __all__ = ["SitingOutcome", "plan_stations", "demand_from_day", "demand_from_stock", "existing_capacity",
            "charger_metrics"]
@@ -181,7 +181,7 @@ def _truck_corridors(scenario: Scenario, zone_ids: np.ndarray) -> tuple[pd.DataF
     """Megawatt-charging zones covering heavy battery trucks' round trips between freight sites."""
     vehicles = stock_model.load_vehicle_params()
     spec = vehicles[(vehicles["segment"] == "heavy_truck") & (vehicles["powertrain"] == "BEV")]
-    spec = dict(zip(spec["parameter"], spec["value"]))
+    spec = dict(zip(spec["parameter"], spec["value"], strict=True))
     range_km = spec["capacity"] * (1 - duty_params()["heavy_truck"]["seek_energy_soc"]) / spec["energy_per_km"]
     sites = freight_sites()
     zones = zone_of_points(sites["lon"].to_numpy(), sites["lat"].to_numpy())

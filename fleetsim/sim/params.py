@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from shenzhen_data import data_path
+from szplan.data import data_path
 
 __all__ = ["duty_params", "sim_constants", "assumed_stations", "SIM_POWERTRAINS"]
 
@@ -22,14 +22,14 @@ SIM_POWERTRAINS = ("BEV", "PHEV", "LNG", "FCEV")
 def duty_params() -> dict[str, dict[str, float]]:
     """``segment -> {parameter: value}`` from ``duty_cycles.csv``."""
     table = pd.read_csv(data_path("params", "duty_cycles.csv"))
-    return {seg: dict(zip(g["parameter"], g["value"].astype(float))) for seg, g in table.groupby("segment")}
+    return {seg: dict(zip(g["parameter"], g["value"].astype(float), strict=True)) for seg, g in table.groupby("segment")}
 
 
 @lru_cache(maxsize=1)
 def sim_constants() -> dict[str, float]:
     """``parameter -> value`` from ``simulation.csv``."""
     table = pd.read_csv(data_path("params", "simulation.csv"))
-    return dict(zip(table["parameter"], table["value"].astype(float)))
+    return dict(zip(table["parameter"], table["value"].astype(float), strict=True))
 
 
 @lru_cache(maxsize=1)

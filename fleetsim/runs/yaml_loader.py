@@ -20,9 +20,9 @@ from typing import Any
 
 import yaml
 
-from shenzhen_data.limits import limit
+from szplan.data.limits import limit
 
-from .errors import ScenarioError
+from ..errors import ScenarioError
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "load_yaml_file", "parse_yaml", "show", "one_line"]
 

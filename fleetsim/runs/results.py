@@ -33,7 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import ResultsError
+from ..errors import ResultsError
 from .schemas import TABLES, arrow_schema
 
 __all__ = ["MANIFEST", "write_results", "read_table", "read_manifest", "package_versions", "recover"]
@@ -73,7 +73,7 @@ def _sha256(path: Path) -> str:
 
 
 def write_results(out_dir: str | Path, tables: dict[str, pd.DataFrame], manifest: dict) -> Path:
-    """Write ``tables`` (name → DataFrame, names from :data:`fleetsim.schemas.TABLES`) and the
+    """Write ``tables`` (name → DataFrame, names from :data:`szplan.fleetsim.runs.schemas.TABLES`) and the
     manifest into ``out_dir``, atomically. Returns the final path.
 
     Each table is checked against its schema before anything is renamed into place; a wrong
@@ -83,7 +83,7 @@ def write_results(out_dir: str | Path, tables: dict[str, pd.DataFrame], manifest
     out.parent.mkdir(parents=True, exist_ok=True)
     unknown = sorted(set(tables) - set(TABLES))
     if unknown:
-        raise ResultsError(f"tables {unknown} have no schema in fleetsim.schemas")
+        raise ResultsError(f"tables {unknown} have no schema in szplan.fleetsim.runs.schemas")
     arrow = {name: _to_arrow(name, frame) for name, frame in sorted(tables.items())}
     recover(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{_owner()}-", dir=out.parent))

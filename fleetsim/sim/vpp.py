@@ -2,7 +2,7 @@
 counts.
 
 The technical flexibility of a 15-minute slot is the charging power of sessions that stay
-plugged in at least one slot longer than they need (:mod:`fleetsim.metrics`). A grid operator
+plugged in at least one slot longer than they need (:mod:`szplan.fleetsim.sim.metrics`). A grid operator
 counts only what it can dispatch: power behind an enrolled operator (public stations, depots;
 private home piles are not aggregated in Shenzhen), in its dispatch windows, times the share an
 enrolled station actually gives up in an event. Every rate is in ``data/params/vpp.csv`` with its
@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from shenzhen_data import data_path
+from szplan.data import data_path
 
 __all__ = ["vpp_params", "dispatch_windows_h", "vpp_table", "vpp_contribution_mw", "VPP_BASIS"]
 
@@ -26,7 +26,7 @@ VPP_BASIS = ("EV charging's dispatchable power: mean over the dispatch-window ho
 @lru_cache(maxsize=1)
 def vpp_params() -> dict[str, float]:
     table = pd.read_csv(data_path("params", "vpp.csv"))
-    return dict(zip(table["parameter"], table["value"].astype(float)))
+    return dict(zip(table["parameter"], table["value"].astype(float), strict=True))
 
 
 def dispatch_windows_h() -> list[tuple[float, float]]:

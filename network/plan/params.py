@@ -8,8 +8,8 @@ from typing import Annotated
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
 
-from shenzhen_data import data_path
-from shenzhen_data.limits import limit
+from szplan.data import data_path
+from szplan.data.limits import limit
 
 __all__ = ["SitingParams", "ServiceArea", "siting_defaults", "default_service_areas"]
 
@@ -18,7 +18,7 @@ __all__ = ["SitingParams", "ServiceArea", "siting_defaults", "default_service_ar
 def siting_defaults() -> dict[str, float]:
     """The shipped defaults: ``parameter -> value`` from ``data/params/siting.csv``."""
     table = pd.read_csv(data_path("params", "siting.csv"))
-    return dict(zip(table["parameter"], table["value"].astype(float)))
+    return dict(zip(table["parameter"], table["value"].astype(float), strict=True))
 
 
 @lru_cache(maxsize=1)

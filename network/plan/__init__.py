@@ -1,0 +1,35 @@
+"""The Shenzhen station plan: one mixed-integer model per phase year over every station family,
+under a capital budget and per-zone grid headroom, sized by Erlang C, with its validator and its
+parameters (``data/params/siting.csv``).
+
+It is built on the library of classic models in :mod:`szplan.network.siting` and sits above it:
+the library never imports the plan. Importing this package loads no solver; each name is
+imported on first use.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "ServiceArea": ".params",
+    "SitingParams": ".params",
+    "PhasePlan": ".phase",
+    "plan_phase": ".phase",
+    "validate_plan": ".phase",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
