@@ -1,6 +1,6 @@
 """Figures of the Targets, Fleet and Scenarios pages, built by pure functions from result tables.
 
-Every function takes DataFrames as read from a results folder (see :mod:`szplan.fleetsim.runs.schemas`) and
+Every function takes DataFrames as read from a results folder (see :mod:`fleetsim.schemas`) and
 returns a Plotly figure dictionary (see :mod:`dashboard.style`); none reads files except the
 shipped reported history and plan wording. The Day and Stations figures live in
 :mod:`dashboard.figures_day` and :mod:`dashboard.figures_map` and are re-exported here.
@@ -10,9 +10,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pandas as pd
-from szplan.data import data_path
+from shenzhen_data import data_path
 
-from szplan.demand.params import NEV_POWERTRAINS
+from demand.params import NEV_POWERTRAINS
 
 from .figures_day import flexibility_figure, load_figure, mean_wait_by_hour, queue_through_day, waits_figure
 from .figures_map import zone_map_figure, zone_shapes, zone_values
@@ -353,7 +353,7 @@ def stock_figure(stock: pd.DataFrame, *, year: int | None = None, run: str | Non
                          share_x=True)
     table = stock.pivot_table(index="year", columns=["segment", "powertrain"], values="vehicles", aggfunc="sum")
     data, shown = [], set()
-    for i, (seg, (xref, yref)) in enumerate(zip(segments, cells, strict=True)):
+    for i, (seg, (xref, yref)) in enumerate(zip(segments, cells, strict=False)):
         for pt, colour in POWERTRAIN_COLOURS.items():
             if (seg, pt) not in table.columns or not table[(seg, pt)].any():
                 continue

@@ -37,7 +37,7 @@ def load_figure(load: pd.DataFrame, *, run: str | None = None) -> dict:
     carriers = [c for c in _CARRIERS if (load["carrier"] == c).any()] or ["electricity"]
     layout, cells = grid(len(carriers), 1, titles=[_CARRIERS[c][0] for c in carriers], vspace=0.08, share_x=True)
     data, shown = [], set()
-    for carrier, (xref, yref) in zip(carriers, cells, strict=True):
+    for carrier, (xref, yref) in zip(carriers, cells, strict=False):
         label, unit, divisor = _CARRIERS[carrier]
         table = _by_slot_and_segment(load, carrier) / divisor
         hours = values(table.index / 60.0)

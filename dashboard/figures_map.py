@@ -176,7 +176,8 @@ def _site_traces(sites: pd.DataFrame, *, planned: bool, kinds: list[str] | None)
                 "y": values(rows["lat"]),
                 # depots are many and sit in every bus or truck base: off until asked for
                 "visible": "legendonly" if what == "depot" else True,
-                "marker": {"size": 13 if planned else 5, "opacity": 1.0 if planned else 0.8, "symbol": "star" if planned else "circle",
+                "marker": {"size": 13 if planned else 5, "opacity": 1.0 if planned else 0.8,
+                           "symbol": "star" if planned else "circle",
                            "color": colour_of(kind, KIND_COLOURS, i),
                            "line": {"color": "#111" if planned else "white", "width": 1 if planned else 0.5}},
                 "customdata": rows[[id_col, "zone_id"]].astype(str).to_numpy().tolist(),

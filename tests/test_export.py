@@ -118,7 +118,8 @@ def test_every_format_reads_back(plan_run, tmp_path):
     assert {"stations.csv", "plan.csv", "districts.csv", "targets.csv", "figures.csv"} <= set(archive.namelist())
     targets = pd.read_csv(archive.open("targets.csv"), encoding="utf-8-sig")
     assert "全市新能源汽车保有量达到130万辆左右" in set(targets["seed_wording"])
-    assert export_bytes(out, "csv") == export_bytes(out, "csv")  # same results, same bytes
+    for fmt in ("csv", "xlsx", "geojson", "gpkg"):
+        assert export_bytes(out, fmt) == export_bytes(out, fmt), fmt  # same results, same bytes
     book = pd.read_excel(io.BytesIO(export_bytes(out, "xlsx")), sheet_name=None)
     assert {"about", "stations", "plan", "districts", "targets", "figures", "zones"} <= set(book)
     doc = json.loads(export_bytes(out, "geojson"))

@@ -5,7 +5,7 @@ from dash import Input, Output, html
 
 from ..figures import co2_figure, energy_figure, stock_figure
 from ..state import DashboardState, current_state
-from ..ui import DATA_ERRORS, error_box, error_text, graph, localised, no_data, page_header, tr, pick_run, run_picker
+from ..ui import DATA_ERRORS, error_box, error_text, graph, localised, no_data, page_header, pick_run, run_picker, tr
 
 __all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "layout", "render", "register_callbacks"]
 

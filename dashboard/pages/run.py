@@ -13,9 +13,10 @@ from szplan.fleetsim.runs.scenario import builtin_scenarios
 from ..launch import (ANCHOR_YEAR, LEVER_YEAR, RUN_ERRORS, RunBusy, build_scenario, resolve_base, run_job,
                       run_lock, scenario_choices)
 from ..state import DashboardState, current_state
-from ..ui import page_header, tr, table_style
+from ..ui import page_header, table_style, tr
 
-__all__ = ["PATH", "NAME", "LEVERS", "layout", "lever_state", "defaults", "check", "launch", "run_rows", "register_callbacks"]
+__all__ = ["PATH", "NAME", "LEVERS", "layout", "lever_state", "defaults", "check", "launch", "run_rows",
+           "register_callbacks"]
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,8 @@ def layout(**_query) -> html.Div:
                  className="list-header"),
         dash_table.DataTable(
             id="run-list", data=run_rows(state),
-            columns=[{"name": n, "id": i, "presentation": "markdown" if i == "open" else "input"} for n, i in _RUN_COLUMNS],
+            columns=[{"name": n, "id": i, "presentation": "markdown" if i == "open" else "input"}
+                     for n, i in _RUN_COLUMNS],
             sort_action="native", filter_action="native", page_action="native", page_size=10,
             markdown_options={"link_target": "_self"},
             **table_style(cell={"maxWidth": 420, "overflow": "hidden", "textOverflow": "ellipsis"}),

@@ -14,8 +14,8 @@ from ..figures_map import ZONE_METRICS
 from ..state import DashboardState, current_state
 from ..style import KIND_COLOURS
 from ..tables import station_table
-from ..ui import (DATA_ERRORS, error_box, error_text, graph, html_table, localised, no_data, page_header, pick_run, run_picker,
-                  simple_table, table_style, tr)
+from ..ui import (DATA_ERRORS, error_box, error_text, graph, html_table, localised, no_data, page_header, pick_run,
+                  run_picker, simple_table, table_style, tr)
 
 __all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "TABLE_KEYS", "DOWNLOADS", "layout", "render", "districts",
            "download", "register_callbacks"]

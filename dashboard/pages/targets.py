@@ -29,7 +29,8 @@ from ..ui import (
     tr,
 )
 
-__all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "TABLE_KEYS", "table_columns", "layout", "render", "render_bands", "band_choices", "register_callbacks"]
+__all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "TABLE_KEYS", "table_columns", "layout", "render", "render_bands",
+           "band_choices", "register_callbacks"]
 
 PATH, NAME, RUN_SELECT = "/", "Targets", "targets-run-select"
 GRAPHS = ("targets-nev-graph", "targets-share-graph", "targets-lng-fcev-graph", "targets-infra-graph")

@@ -21,6 +21,7 @@ import json
 import logging
 import math
 import os
+import re
 import sqlite3
 import struct
 import tempfile
@@ -209,7 +210,22 @@ def _xlsx(tables: dict[str, pd.DataFrame]) -> bytes:
             frame.to_excel(writer, sheet_name=name, index=False)
         for sheet in writer.book.worksheets:
             sheet.freeze_panes = "A2"
-    return buffer.getvalue()
+    return _restamp(buffer.getvalue())
+
+
+def _restamp(data: bytes) -> bytes:
+    """The zip ``data`` (an xlsx is one) with every entry dated 2020-01-01, so that the same
+    tables give the same bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            body = source.read(item.filename)
+            if item.filename == "docProps/core.xml":  # openpyxl writes the time of saving here
+                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2020-01-01T00:00:00Z", body)
+            target.writestr(info, body)
+    return out.getvalue()
 
 
 def _features(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
