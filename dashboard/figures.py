@@ -1,6 +1,6 @@
 """Figures of the Targets, Fleet and Scenarios pages, built by pure functions from result tables.
 
-Every function takes DataFrames as read from a results folder (see :mod:`fleetsim.schemas`) and
+Every function takes DataFrames as read from a results folder (see :mod:`szplan.fleetsim.runs.schemas`) and
 returns a Plotly figure dictionary (see :mod:`dashboard.style`); none reads files except the
 shipped reported history and plan wording. The Day and Stations figures live in
 :mod:`dashboard.figures_day` and :mod:`dashboard.figures_map` and are re-exported here.
@@ -10,9 +10,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pandas as pd
-from shenzhen_data import data_path
+from szplan.data import data_path
 
-from demand.params import NEV_POWERTRAINS
+from szplan.demand.params import NEV_POWERTRAINS
 
 from .figures_day import flexibility_figure, load_figure, mean_wait_by_hour, queue_through_day, waits_figure
 from .figures_map import zone_map_figure, zone_shapes, zone_values

@@ -30,7 +30,6 @@ from szplan.fleetsim.runs.scenario import (
 )
 from szplan.fleetsim.runs.yaml_loader import show
 from szplan.network import NetworkError
-from szplan.network.siting.errors import SitingError
 from szplan.data.limits import limit
 
 __all__ = ["LEVER_YEAR", "ANCHOR_YEAR", "baseline_private_nev_share", "scenario_dict", "build_scenario",
@@ -42,7 +41,7 @@ log = logging.getLogger(__name__)
 LEVER_YEAR = 2030
 #: the last year of reported shares: the lever ramps linearly from the baseline there
 ANCHOR_YEAR = 2025
-RUN_ERRORS = (ScenarioError, DemandError, NetworkError, SitingError, ResultsError, OSError)
+RUN_ERRORS = (ScenarioError, DemandError, NetworkError, ResultsError, OSError)  # NetworkError covers siting
 #: largest sample a dashboard run may use (reason in data/params/limits.csv)
 SAMPLE_MAX = limit("dashboard_sample_max")
 _BUDGET_MAX_BN = limit("budget_max_cny") / 1e9
@@ -218,8 +217,10 @@ class _Progress:
 
     def __call__(self, stage: str, fraction: float) -> None:
         share = max(0.0, min(1.0, fraction))
-        percent = {"siting": 5 + int(45 * share), "simulation": 50 + int(45 * share)}.get(stage, 3)
-        if percent != self.last:
+        # the design day, then the other day types of the year ("year"); unknown stages hold the bar
+        percent = {"siting": 5 + int(45 * share), "simulation": 50 + int(30 * share),
+                   "year": 80 + int(18 * share)}.get(stage, self.last)
+        if percent > self.last:
             self.last = percent
             self.report(percent, f"{stage}: {round(100 * fraction)}%")
 

@@ -29,10 +29,10 @@ PAGES = (("targets", "/", "en"), ("fleet", "/fleet", "en"), ("day", "/day", "en"
 
 def refresh(out: Path) -> list[Path]:
     """Write every screenshot of :data:`PAGES` into ``out``; returns the files written."""
-    from szplan.fleetsim.runs.run import run_scenario
     from szplan.fleetsim.runs.scenario import load_scenario
 
     from .app import create_app
+    from .launch import run_job
 
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -43,7 +43,7 @@ def refresh(out: Path) -> list[Path]:
             base = load_scenario(name)
             scenario = base.model_copy(update={"simulation": base.simulation.model_copy(
                 update={"sample": sample, "progress": False})})
-            runs.append(run_scenario(scenario, out_dir=tmp / "results" / name).path)
+            runs.append(run_job(lambda *_: None, scenario, tmp / "results"))
         plan = with_plan(runs[0], tmp / "results" / "shenzhen-2030-with-plan")
         app = create_app([*runs, plan], runs_root=tmp / "runs", cache_dir=tmp / "cache")
         with running_app(app) as url, chromium(width=1280, height=800) as driver:

@@ -23,11 +23,10 @@ TEMPLATE_SECTIONS = ("stock", "network", "simulation", "siting")
 def _user_errors() -> tuple[type[BaseException], ...]:
     from szplan.demand import DemandError
     from szplan.network import NetworkError
-    from szplan.network.siting.errors import SitingError
 
     from .errors import ResultsError, ScenarioError
 
-    return ScenarioError, DemandError, NetworkError, SitingError, ResultsError, FileNotFoundError
+    return ScenarioError, DemandError, NetworkError, ResultsError, FileNotFoundError
 
 
 def _say(args, key: str, **fields) -> None:

@@ -277,7 +277,7 @@ def _write_cache(path: Path, arrays: tuple[np.ndarray, np.ndarray, np.ndarray]) 
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".travel-", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **dict(zip(_CACHE_ARRAYS, arrays, strict=True)))
+            np.savez(fh, **dict(zip(_CACHE_ARRAYS, arrays, strict=True)))  # type: ignore[arg-type]
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:  # read-only or full disk: the computed arrays are still returned

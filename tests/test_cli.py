@@ -19,14 +19,17 @@ def _modules_after(code: str) -> set[str]:
 
 @pytest.mark.parametrize("argv", [["--help"], ["scenarios"], ["--version"], ["run", "--help"]])
 def test_light_commands_load_no_model(argv):
-    loaded = _modules_after(f"from szplan.fleetsim.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass")
-    assert not loaded & {"pandas", "simpy", "ortools", "szplan.fleetsim.sim.engine", "szplan.fleetsim.runs.run", "szplan.demand", "dash"}
+    loaded = _modules_after(
+        f"from szplan.fleetsim.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass")
+    assert not loaded & {"pandas", "simpy", "ortools", "szplan.fleetsim.sim.engine", "szplan.fleetsim.runs.run",
+                         "szplan.demand", "dash"}
 
 
 def test_packages_import_light():
     assert not _modules_after("import szplan.fleetsim") & {"pandas", "simpy", "ortools", "szplan.fleetsim.runs.run"}
-    assert not _modules_after("import szplan.dashboard.reader") & {"simpy", "ortools", "szplan.fleetsim.sim.engine", "szplan.fleetsim.runs.run",
-                                                            "szplan.network.siting", "dash"}
+    heavy = {"simpy", "ortools", "szplan.fleetsim.sim.engine", "szplan.fleetsim.runs.run", "szplan.network.siting",
+             "dash"}
+    assert not _modules_after("import szplan.dashboard.reader") & heavy
 
 
 def test_version_and_verbosity_after_the_subcommand(capsys):

@@ -11,7 +11,8 @@ from dash import html
 
 from szplan.dashboard import create_app
 from szplan.dashboard.app import PAGES
-from szplan.dashboard.launch import ANCHOR_YEAR, LEVER_YEAR, baseline_private_nev_share, build_scenario, scenario_dict
+from szplan.dashboard.launch import (ANCHOR_YEAR, LEVER_YEAR, SAMPLE_MAX, baseline_private_nev_share, build_scenario,
+                                     scenario_dict)
 from szplan.dashboard.pages import day, fleet, run, scenarios, stations, targets
 from szplan.dashboard.reader import ResultsReader
 from szplan.dashboard.state import DashboardState
@@ -169,7 +170,7 @@ def test_app_over_nothing_says_what_to_do(tmp_path):
 
 def test_run_form_defaults_and_validation():
     name, year, share, sample, seed, budget = run.defaults("shenzhen-2030")
-    assert (name, year, share, sample, seed, budget) == ("shenzhen-2030-custom", 2030, None, 0.01, 2030, None)
+    assert (name, year, share, sample, seed, budget) == ("shenzhen-2030-custom", 2030, None, SAMPLE_MAX, 2030, None)
     message, css = run.check("shenzhen-2030", "ok-run", 2030, 95, 0.002, 3)
     assert css.endswith("valid") and "ok-run" in message and "invalid" not in css
     for bad, field in ((("shenzhen-2030", "x", 2050, None, 0.01, 1), "year"),

@@ -157,8 +157,13 @@ class _SweepAccepted(Exception):
     """Raised in place of running a sweep that validated."""
 
 
-# the parser is the same for every call; building it costs more than validating a file
-_PARSER = mock.patch("szplan.fleetsim.cli.build_parser", functools.lru_cache(maxsize=1)(build_parser))
+# the parser is the same for every call of a command; building it costs more than validating a file
+@functools.lru_cache(maxsize=4)
+def _parser_of(command: str | None):
+    return build_parser([command] if command else None)
+
+
+_PARSER = mock.patch("szplan.fleetsim.cli.build_parser", lambda argv=None: _parser_of(argv[0] if argv else None))
 
 
 def _call(argv: list[str]) -> tuple[int | str, str]:

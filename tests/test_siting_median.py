@@ -31,7 +31,7 @@ def optima() -> dict[str, float]:
     return read_pmed_optima(ORLIB / "pmedopt.txt")
 
 
-@pytest.mark.parametrize("name", ["pmed1", "pmed2", "pmed3", "pmed4", "pmed5", "pmed7", "pmed8", "pmed9", "pmed10", "pmed13"])
+@pytest.mark.parametrize("name", [f"pmed{i}" for i in (1, 2, 3, 4, 5, 7, 8, 9, 10, 13)])
 def test_pmed_reaches_published_optimum(name, optima):
     inst = read_pmed(ORLIB / f"{name}.txt")
     result = p_median(inst.cost, p=inst.p)

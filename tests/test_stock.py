@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -67,7 +67,7 @@ def test_conservation_holds_for_random_scenarios(
     growth, quota, scale, shape,
 ):
     start, span = lever_years
-    params = StockParams(
+    fields = dict(
         nev_share_path={min(nev_start + i, 2035): s for i, s in enumerate(nev)},
         mandate_year={mandate_seg: mandate_year},
         early_retirement={
@@ -82,6 +82,12 @@ def test_conservation_holds_for_random_scenarios(
         plate_quota_per_year={2015: 100_000, 2026: quota},
         segment_overrides={"light_logistics": {"weibull_scale_years": scale, "weibull_shape": shape}},
     )
+    try:
+        params = StockParams(**fields)
+    except ValidationError as err:
+        # the only refusal allowed here: growth bounding the fleet above the modelled maximum
+        assert "are modelled (data/params/limits.csv)" in str(err), err
+        assume(False)
     stock = project_stock(params, include_base_year=True)
     assert_conserved(stock)
     if mandate_year is not None:

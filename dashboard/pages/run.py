@@ -10,7 +10,7 @@ from dash.exceptions import PreventUpdate
 from szplan.fleetsim.errors import ScenarioError
 from szplan.fleetsim.runs.scenario import builtin_scenarios
 
-from ..launch import (ANCHOR_YEAR, LEVER_YEAR, RUN_ERRORS, RunBusy, build_scenario, resolve_base, run_job,
+from ..launch import (ANCHOR_YEAR, LEVER_YEAR, RUN_ERRORS, SAMPLE_MAX, RunBusy, build_scenario, resolve_base, run_job,
                       run_lock, scenario_choices)
 from ..state import DashboardState, current_state
 from ..ui import page_header, table_style, tr
@@ -103,14 +103,16 @@ def run_rows(state: DashboardState) -> list[dict]:
 
 
 def defaults(base: str | None, state: DashboardState | None = None) -> tuple:
-    """Lever values of a built-in scenario: ``(name, year, nev share, sample, seed, budget)``."""
+    """Lever values of a built-in scenario: ``(name, year, nev share, sample, seed, budget)``; the sample is
+    the scenario's, capped at the largest a dashboard run may use."""
     if not base:
         raise PreventUpdate
     try:
         scenario = resolve_base(base, state.scenarios_dir if state is not None else None)
     except ScenarioError:
         raise PreventUpdate from None
-    return f"{scenario.name}-custom", scenario.year, None, scenario.simulation.sample, scenario.seed, None
+    sample = min(scenario.simulation.sample, SAMPLE_MAX)
+    return f"{scenario.name}-custom", scenario.year, None, sample, scenario.seed, None
 
 
 def check(base, name, year, nev_share, sample, seed, budget=None, *,

@@ -27,7 +27,8 @@ import pandas as pd
 
 from szplan import demand as stock_model
 from szplan.network import load_zones, travel_matrices, zone_graph
-from szplan.network.siting import frlm
+from szplan.network.plan.errors import PlanError
+from szplan.network.siting import SitingError, frlm
 from szplan.network.plan.phase import FAMILY_EQUIPMENT, PhasePlan, plan_capex, plan_phase, validate_plan
 from szplan.network.growth import stations_of_year
 from szplan.network.stations import freight_sites, load_equipment, new_station_table, station_kind, zone_of_points
@@ -197,7 +198,10 @@ def _truck_corridors(scenario: Scenario, zone_ids: np.ndarray) -> tuple[pd.DataF
     od = pd.DataFrame(rows, columns=["origin", "destination", "flow"])
     total = od["flow"].sum()
     for p in range(1, 11):
-        result = frlm(graph, od, range_km=float(range_km), p=p)
+        try:
+            result = frlm(graph, od, range_km=float(range_km), p=p)
+        except SitingError as err:
+            raise PlanError(f"truck corridors: {err}") from err
         if result.objective >= 0.95 * total - 1e-9:
             break
     note = (f"truck corridors: {p} megawatt-charging site(s) cover {result.objective / total:.0%} of heavy battery "

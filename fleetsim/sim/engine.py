@@ -50,8 +50,9 @@ class FleetModel:
     Parameters
     ----------
     agents, infra, rules
-        From :func:`szplan.fleetsim.sim.agents.draw_agents`, :func:`szplan.fleetsim.sim.infrastructure.build_infrastructure`
-        and :func:`szplan.fleetsim.sim.rules.agent_rules`.
+        From :func:`szplan.fleetsim.sim.agents.draw_agents`,
+        :func:`szplan.fleetsim.sim.infrastructure.build_infrastructure` and
+        :func:`szplan.fleetsim.sim.rules.agent_rules`.
     time_min, dist_km
         Zone-to-zone travel matrices (car speeds; trucks are slower by the rules' ``slowdown``).
     valley_public, valley_home

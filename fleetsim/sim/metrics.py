@@ -255,7 +255,9 @@ def _station_use(model: FleetModel, raw: pd.DataFrame, sessions: pd.DataFrame, s
         "zone_id": infra.stations["zone_id"].to_numpy()[infra.res_station].astype(np.int64),
         "units": infra.res_count.astype(np.int64),
         "sim_units": infra.res_capacity.astype(np.int64),
-        "utilisation": busy / (units * _DAY),
+        # a sampled arrival stands for ``weight`` vehicles: at a small station their offered load can
+        # exceed its units, of which at most all can be busy (the rest would have waited or left)
+        "utilisation": np.minimum(busy / (units * _DAY), 1.0),
         "wait_mean_min": mean,
         "wait_p50_min": p50,
         "wait_p95_min": p95,

@@ -22,7 +22,8 @@ SIM_POWERTRAINS = ("BEV", "PHEV", "LNG", "FCEV")
 def duty_params() -> dict[str, dict[str, float]]:
     """``segment -> {parameter: value}`` from ``duty_cycles.csv``."""
     table = pd.read_csv(data_path("params", "duty_cycles.csv"))
-    return {seg: dict(zip(g["parameter"], g["value"].astype(float), strict=True)) for seg, g in table.groupby("segment")}
+    return {seg: dict(zip(g["parameter"], g["value"].astype(float), strict=True))
+            for seg, g in table.groupby("segment")}
 
 
 @lru_cache(maxsize=1)

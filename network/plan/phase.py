@@ -33,7 +33,7 @@ from ortools.linear_solver import pywraplp
 
 from ..queueing import erlang_c_wait_quantile, servers_for_service_level
 from ..stations import load_equipment
-from ..siting.errors import SitingError
+from .errors import PlanError
 from .params import SitingParams
 
 __all__ = ["FAMILY_EQUIPMENT", "ELECTRIC_FAMILIES", "PhasePlan", "plan_phase", "plan_capex", "validate_plan"]
@@ -70,15 +70,15 @@ class PhasePlan:
 def _check_demand(demand: pd.DataFrame) -> None:
     missing = [c for c in _DEMAND_COLUMNS if c not in demand]
     if missing:
-        raise SitingError(f"demand: missing columns {missing}")
+        raise PlanError(f"demand: missing columns {missing}")
     unknown = sorted(set(demand["family"]) - set(FAMILY_EQUIPMENT))
     if unknown:
-        raise SitingError(f"demand.family: unknown {unknown}; known: {sorted(FAMILY_EQUIPMENT)}")
+        raise PlanError(f"demand.family: unknown {unknown}; known: {sorted(FAMILY_EQUIPMENT)}")
     for col in ("arrivals_per_day", "service_min"):
         if (demand[col] < 0).any() or demand[col].isna().any():
-            raise SitingError(f"demand.{col}: must be >= 0 and not empty")
+            raise PlanError(f"demand.{col}: must be >= 0 and not empty")
     if ((demand["peak_share"] <= 0) | (demand["peak_share"] > 1)).any():
-        raise SitingError("demand.peak_share: must be in (0, 1]")
+        raise PlanError("demand.peak_share: must be in (0, 1]")
 
 
 def plan_phase(year: int, demand: pd.DataFrame, existing: pd.DataFrame, *, zone_ids: np.ndarray,
@@ -109,7 +109,7 @@ def plan_phase(year: int, demand: pd.DataFrame, existing: pd.DataFrame, *, zone_
 
     solver = pywraplp.Solver.CreateSolver("SCIP")
     if solver is None:
-        raise SitingError("the SCIP solver is not available in this OR-Tools build")
+        raise PlanError("the SCIP solver is not available in this OR-Tools build")
     cost = solver.Objective()
     budget = solver.Constraint(-solver.infinity(), params.budget_cny - spent_cny, "budget")
     grid: dict[int, pywraplp.Constraint] = {}
@@ -176,7 +176,7 @@ def plan_phase(year: int, demand: pd.DataFrame, existing: pd.DataFrame, *, zone_
     mip.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, params.relative_gap)
     status = solver.Solve(mip)
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        raise SitingError(_infeasible_reason(demand, forced, params, spent_cny, year))
+        raise PlanError(_infeasible_reason(demand, forced, params, spent_cny, year))
     objective = solver.Objective().Value()
     bound = solver.Objective().BestBound()
     gap = 0.0 if status == pywraplp.Solver.OPTIMAL else abs(objective - bound) / max(abs(objective), 1e-9)
@@ -346,32 +346,32 @@ def validate_plan(plan: PhasePlan, demand: pd.DataFrame, existing: pd.DataFrame,
                   *, spent_cny: float = 0.0) -> None:
     """Check a plan without the solver: sizes, service level, grid, served demand.
 
-    Raises :class:`SitingError` naming the first violation.
+    Raises :class:`PlanError` naming the first violation.
     """
     units = plan.units
     if (units["new_units"] < 0).any():
-        raise SitingError("plan: negative unit counts")
+        raise PlanError("plan: negative unit counts")
     equipment = load_equipment()
     electric = units[units["family"].isin(ELECTRIC_FAMILIES)]
     power = electric.assign(kw=electric["new_units"] * electric["family"].map(
         lambda f: float(equipment.at[FAMILY_EQUIPMENT[f], "rate"]))).groupby("zone_id")["kw"].sum()
     for zone, kw in power.items():
         if kw > params.headroom_kw(zone) + 1e-6:
-            raise SitingError(f"plan: zone {zone} draws {kw:,.0f} kW against {params.headroom_kw(zone):,.0f} kW")
+            raise PlanError(f"plan: zone {zone} draws {kw:,.0f} kW against {params.headroom_kw(zone):,.0f} kW")
     for row in units[(units["peak_erlangs"] > 0) & ~units["grid_capped"]].itertuples(index=False):
         servers = int(math.floor(row.existing_units)) + int(row.new_units)
         arrivals_h = row.peak_erlangs * 60.0 / row.service_min
         if servers < 1 or erlang_c_wait_quantile(arrivals_h, row.service_min, servers,
                                                  params.service_share) > params.max_wait_min + 1e-9:
-            raise SitingError(f"plan: {row.family} site in zone {row.zone_id} misses the service level")
+            raise PlanError(f"plan: {row.family} site in zone {row.zone_id} misses the service level")
     served = units.groupby("family")["arrivals_per_day"].sum()
     wanted = demand.groupby("family")["arrivals_per_day"].sum()
     for family, total in wanted.items():
         got = served.get(family, 0.0)
         if got > total * (1 + 1e-6):
-            raise SitingError(f"plan: {family} serves {got:,.1f} daily sessions of {total:,.1f} demanded")
+            raise PlanError(f"plan: {family} serves {got:,.1f} daily sessions of {total:,.1f} demanded")
     if abs(got_total := served.sum() + plan.unserved_sessions_per_day - wanted.sum()) > 1e-3 * max(1.0, wanted.sum()):
-        raise SitingError(f"plan: served + unserved differs from demand by {got_total:,.3f} sessions a day")
+        raise PlanError(f"plan: served + unserved differs from demand by {got_total:,.3f} sessions a day")
     capex = plan_capex(units, params)
     if abs(capex - plan.capex_cny) > 1e-6 * max(1.0, capex):
-        raise SitingError(f"plan: reported capex {plan.capex_cny:,.0f} differs from {capex:,.0f}")
+        raise PlanError(f"plan: reported capex {plan.capex_cny:,.0f} differs from {capex:,.0f}")
