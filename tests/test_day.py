@@ -12,7 +12,7 @@ import pytest
 from szplan import demand
 from szplan.fleetsim.sim.charging import charge_minutes
 from szplan.fleetsim.sim.daytypes import day_types, design_day, relative_energy_factor, temperature_factor
-from szplan.fleetsim.sim.fullscale import full_scale_waits
+from szplan.fleetsim.sim.fullscale import full_scale_waits, offered_load, pooled_waits, shrunk_arrivals
 from szplan.fleetsim.sim.infrastructure import station_inventory
 from szplan.fleetsim.sim.params import duty_params, sim_constants
 from szplan.fleetsim.sim.queues import station_queue
@@ -224,15 +224,49 @@ def test_full_scale_waits_match_erlang_c():
     assert (overloaded["wait_mean_min"] > 0.8 * patience).all() and (overloaded["wait_p95_min"] <= patience).all()
 
 
-def test_full_scale_waits_carry_an_overload_backlog_by_hand():
-    """One server, 30-minute sessions (2 an hour of capacity), 3 arrivals in hour 8 and 1 in
-    hour 9: hour 8 piles up 1 vehicle, half of it on average (15 min); hour 9 starts behind
-    that 1 (30 min, the patience cap); the hour-9 arrival's Erlang part is 0 after the cap."""
-    arrive = np.r_[np.full(3, 8 * 60 + 1.0), 9 * 60 + 1.0]
+def test_offered_load_lags_the_arrivals_by_hand():
+    """60 arrivals in hour 0 only, 60-minute sessions: an unlimited station holds on average
+    60/e vehicles in hour 0 and 60 (1 - 1/e)^2 in hour 1 (dm/dt = arrivals - m/60); steady
+    arrivals give arrivals x service; over the day the mean equals the day's arrivals x service
+    / 1440 (Little's law)."""
+    burst = np.zeros(24)
+    burst[0] = 60.0
+    m = offered_load(burst, 60.0)
+    assert m[0] == pytest.approx(60 / np.e, rel=1e-6)
+    assert m[1] == pytest.approx(60 * (1 - 1 / np.e) ** 2, rel=1e-6)
+    assert offered_load(np.full(24, 12.0), 30.0) == pytest.approx(np.full(24, 6.0))
+    rng = np.random.default_rng(1)
+    arrivals = rng.uniform(0, 40, 24)
+    assert offered_load(arrivals, 300.0).mean() == pytest.approx(arrivals.sum() * 300 / 1440, rel=1e-9)
+
+
+def test_overload_queues_behind_the_units_by_hand():
+    """One pile, 30-minute sessions, 4 an hour all day: the offered load is 2 vehicles, one more
+    than the pile; each arrival waits behind it for 30 min, which is also the patience."""
+    arrive = np.arange(0, 1440, 15.0)
     sessions = pd.DataFrame({"resource": 0, "arrive_min": arrive, "start_min": arrive, "end_min": arrive + 30.0,
                              "weight": 1})
     got = full_scale_waits(sessions, np.array([1]), np.array(["dc_60kw"]))
-    assert got["wait_mean_min"].iloc[0] == pytest.approx((3 * 15.0 + 30.0) / 4)
+    assert got["wait_mean_min"].iloc[0] == pytest.approx(min(30.0, sim_constants()["queue_patience_min"]))
+    half = full_scale_waits(sessions.iloc[::3], np.array([1]), np.array(["dc_60kw"]))  # 2/3 erlang, stable
+    assert 0 < half["wait_mean_min"].iloc[0] < erlang_c_mean_wait(4 / 3, 30.0, 1) * 1.01
+
+
+def test_pools_and_shrinkage():
+    """A pool of two 1-pile stations is one 2-pile station; a station's sampled count is drawn
+    towards its share of the type, more so when the sample shows no spread beyond Poisson."""
+    arrive = np.arange(0, 1440, 20.0)
+    sessions = pd.DataFrame({"resource": np.arange(len(arrive)) % 2, "arrive_min": arrive, "start_min": arrive,
+                             "end_min": arrive + 30.0, "weight": 1})
+    pooled = pooled_waits(sessions, np.array([1, 1]), np.array(["dc_60kw"] * 2), np.array(["a", "a"]))
+    alone = full_scale_waits(sessions.assign(resource=0), np.array([2]), np.array(["dc_60kw"]))
+    assert pooled["wait_mean_min"].tolist() == pytest.approx([alone["wait_mean_min"].iloc[0]] * 2)
+    kind = np.zeros(4, dtype=np.int64)
+    units = np.array([1, 1, 1, 1])
+    even = shrunk_arrivals(np.array([20.0, 0, 20, 0]), np.array([1.0, 0, 1, 0]), units, kind)
+    assert even == pytest.approx([10.0] * 4, rel=0.01)  # 0/1 counts are Poisson noise around 0.5
+    spread = shrunk_arrivals(np.array([2000.0, 0, 0, 0]), np.array([100.0, 0, 0, 0]), units, kind)
+    assert spread[0] == pytest.approx(2000.0, rel=0.02) and spread[1:].max() < 20
 
 
 # ---------------------------------------------------------------- day types

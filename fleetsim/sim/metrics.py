@@ -24,7 +24,7 @@ from szplan.demand.params import StockParams, fuel_params
 
 from .charging import taper_split
 from .engine import FleetModel
-from .fullscale import full_scale_waits
+from .fullscale import pooled_waits
 from .params import sim_constants
 from .vpp import vpp_table
 
@@ -242,10 +242,15 @@ def _station_use(model: FleetModel, raw: pd.DataFrame, sessions: pd.DataFrame, s
             p50[r] = weighted_quantile(wait[rows], weight[rows], 0.5)
             p95[r] = weighted_quantile(wait[rows], weight[rows], 0.95)
     else:
-        full = full_scale_waits(pd.DataFrame({"resource": res, "arrive_min": raw["arrive_min"].to_numpy()[shared],
-                                              "start_min": raw["start_min"].to_numpy()[shared],
-                                              "end_min": raw["end_min"].to_numpy()[shared], "weight": weight}),
-                                infra.res_count, infra.res_equipment)
+        station_ids = infra.stations["station_id"].to_numpy()[infra.res_station].astype(str)
+        zone = infra.stations["zone_id"].to_numpy()[infra.res_station].astype(np.int64)
+        # the pools drivers choose within: a zone's public piles of one type; each depot on its own
+        pool = np.where(np.char.startswith(station_ids, "depot-"), station_ids,
+                        np.char.add(np.char.add(zone.astype(str), "/"), infra.res_equipment.astype(str)))
+        full = pooled_waits(pd.DataFrame({"resource": res, "arrive_min": raw["arrive_min"].to_numpy()[shared],
+                                          "start_min": raw["start_min"].to_numpy()[shared],
+                                          "end_min": raw["end_min"].to_numpy()[shared], "weight": weight}),
+                            infra.res_count, infra.res_equipment, pool)
         mean = full["wait_mean_min"].to_numpy()
         p95 = full["wait_p95_min"].to_numpy()
         p50 = np.full(n_res, np.nan)
