@@ -12,11 +12,6 @@ sampled arrival too many at a two-pile station is twenty vehicles at sample 0.05
 the empirical-Bayes (Poisson-gamma) estimate: per unit the type's mean, with the spread between
 stations that the sample shows beyond Poisson noise.
 
-Drivers pick among the stations near them by expected wait (the engine's choice rule), so the
-piles of one equipment type in one zone behave as one pool rather than as independent queues:
-:func:`pooled_waits` evaluates each such pool as one station. Checked against the full fleet's
-simulated waits in ``tests/test_day.py`` and ``benchmarks/bench_day.py``.
-
 Per hour that gives an M/M/c queue at the real unit count (Erlang C) at the hour's modified
 offered load (Jennings, Mandelbaum, Massey and Whitt, Management Science 42, 1996): the mean
 number of vehicles an unlimited station would hold then, which follows the arrivals with the lag
@@ -26,6 +21,11 @@ the evening's arrivals as present at once. Where the load exceeds the units, the
 a fluid that every arrival of the hour waits behind, for at most ``queue_patience_min`` (drivers
 leave then, as in the simulation). A full-fleet run (sample 1) does not need this: its waits are
 simulated.
+
+Drivers pick among the stations near them by expected wait (the engine's choice rule), so the
+piles of one equipment type in one zone behave as one pool rather than as independent queues:
+:func:`pooled_waits` evaluates each such pool as one station. The formulas are checked by hand in
+``tests/test_day.py``; the estimate against the full fleet's simulated waits in ``benchmarks/bench_day.py``.
 """
 from __future__ import annotations
 

@@ -230,6 +230,8 @@ def _station_use(model: FleetModel, raw: pd.DataFrame, sessions: pd.DataFrame, s
     busy = np.bincount(res, weights=weight * occupancy, minlength=n_res)
     served_w = np.bincount(res, weights=weight, minlength=n_res)
     served_a = np.bincount(res, minlength=n_res)
+    station_ids = infra.stations["station_id"].to_numpy()[infra.res_station].astype(str)
+    zone = infra.stations["zone_id"].to_numpy()[infra.res_station].astype(np.int64)
     if sample >= 1.0:
         p50 = np.zeros(n_res)
         p95 = np.zeros(n_res)
@@ -242,8 +244,6 @@ def _station_use(model: FleetModel, raw: pd.DataFrame, sessions: pd.DataFrame, s
             p50[r] = weighted_quantile(wait[rows], weight[rows], 0.5)
             p95[r] = weighted_quantile(wait[rows], weight[rows], 0.95)
     else:
-        station_ids = infra.stations["station_id"].to_numpy()[infra.res_station].astype(str)
-        zone = infra.stations["zone_id"].to_numpy()[infra.res_station].astype(np.int64)
         # the pools drivers choose within: a zone's public piles of one type; each depot on its own
         pool = np.where(np.char.startswith(station_ids, "depot-"), station_ids,
                         np.char.add(np.char.add(zone.astype(str), "/"), infra.res_equipment.astype(str)))
@@ -255,9 +255,9 @@ def _station_use(model: FleetModel, raw: pd.DataFrame, sessions: pd.DataFrame, s
         p95 = full["wait_p95_min"].to_numpy()
         p50 = np.full(n_res, np.nan)
     return pd.DataFrame({
-        "station_id": infra.stations["station_id"].to_numpy()[infra.res_station].astype(str),
+        "station_id": station_ids,
         "equipment": infra.res_equipment.astype(str),
-        "zone_id": infra.stations["zone_id"].to_numpy()[infra.res_station].astype(np.int64),
+        "zone_id": zone,
         "units": infra.res_count.astype(np.int64),
         "sim_units": infra.res_capacity.astype(np.int64),
         # a sampled arrival stands for ``weight`` vehicles: at a small station their offered load can
