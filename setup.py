@@ -48,6 +48,7 @@ setup(
     extras_require={
         "test": [
             "pytest>=8,<10",
+            "pytest-xdist>=3.5,<4",
             "hypothesis>=6.100,<7",
             "dash[testing]>=2.16,<5",
             "selenium>=4.2,<5",

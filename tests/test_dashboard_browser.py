@@ -18,6 +18,7 @@ from szplan.fleetsim.runs.scenario import load_scenario
 
 pytestmark = [pytest.mark.slow, *[
     pytest.mark.browser,
+    pytest.mark.xdist_group("browser"),  # one browser and one dashboard server for the module
     pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium is not installed at /usr/bin/chromium "
                        "(apt-get install chromium chromium-driver)"),
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
@@ -171,8 +172,13 @@ def test_run_page_check_follows_every_field_and_disables_levers(session):
 def _nav_text(driver) -> str:
     from selenium.webdriver.common.by import By
 
+    from selenium.common.exceptions import StaleElementReferenceException
+
     found = driver.find_elements(By.ID, "nav-targets")  # none while the page reloads
-    return found[0].text if found else ""
+    try:
+        return found[0].text if found else ""
+    except StaleElementReferenceException:  # replaced between finding and reading: reloading
+        return ""
 
 
 def _click_language(driver, label: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 from szplan import demand
 from szplan.fleetsim.sim.charging import charge_minutes
 from szplan.fleetsim.sim.daytypes import day_types, design_day, relative_energy_factor, temperature_factor
-from szplan.fleetsim.sim.fullscale import full_scale_waits, offered_load, pooled_waits, shrunk_arrivals
+from szplan.fleetsim.sim.fullscale import _erlang_c, full_scale_waits, offered_load, pooled_waits, shrunk_arrivals
 from szplan.fleetsim.sim.infrastructure import station_inventory
 from szplan.fleetsim.sim.params import duty_params, sim_constants
 from szplan.fleetsim.sim.queues import station_queue
@@ -21,7 +21,7 @@ from szplan.fleetsim.sim.simulate import simulate_day, year_stations
 from szplan.fleetsim.sim.tariff import TariffParams, deferred_start_min, response_shares
 from szplan.fleetsim.sim.vpp import vpp_contribution_mw, vpp_params, vpp_table
 from szplan.network import load_equipment
-from szplan.network.queueing import erlang_c_mean_wait
+from szplan.network.queueing import erlang_c_mean_wait, erlang_c_wait_probability
 
 
 def _scenario(sample: float, year: int = 2025, **simulation):
@@ -224,6 +224,17 @@ def test_full_scale_waits_match_erlang_c():
     assert (overloaded["wait_mean_min"] > 0.8 * patience).all() and (overloaded["wait_p95_min"] <= patience).all()
 
 
+def test_erlang_c_of_many_stations_at_once_by_hand():
+    """M/M/1: an arrival waits with probability rho; M/M/2 at 1 erlang: 1/3 (Erlang C by hand,
+    P = (a^c / c!) (c / (c - a)) / (sum_k<c a^k / k! + that)); the rest as one station at a time."""
+    load = np.array([0.5, 1.0, 3.9, 8.0, 40.0, 0.01])
+    servers = np.array([1, 2, 4, 10, 50, 3])
+    got = _erlang_c(load, servers)
+    assert got[:2] == pytest.approx([0.5, 1 / 3], rel=1e-12)
+    one_by_one = [erlang_c_wait_probability(a * 60 / 30.0, 30.0, int(c)) for a, c in zip(load, servers, strict=True)]
+    assert got == pytest.approx(one_by_one, rel=1e-12)
+
+
 def test_offered_load_lags_the_arrivals_by_hand():
     """60 arrivals in hour 0 only, 60-minute sessions: an unlimited station holds on average
     60/e vehicles in hour 0 and 60 (1 - 1/e)^2 in hour 1 (dm/dt = arrivals - m/60); steady
@@ -235,6 +246,12 @@ def test_offered_load_lags_the_arrivals_by_hand():
     assert m[0] == pytest.approx(60 / np.e, rel=1e-6)
     assert m[1] == pytest.approx(60 * (1 - 1 / np.e) ** 2, rel=1e-6)
     assert offered_load(np.full(24, 12.0), 30.0) == pytest.approx(np.full(24, 6.0))
+    # half-hour slots: 30 arrivals in the first, 30-minute sessions hold 30/e on average then,
+    # and 6 arrivals in every slot (12 an hour) hold 6 again
+    half_hour = np.zeros(48)
+    half_hour[0] = 30.0
+    assert offered_load(half_hour, 30.0)[0] == pytest.approx(30 / np.e, rel=1e-6)
+    assert offered_load(np.full(48, 6.0), 30.0) == pytest.approx(np.full(48, 6.0))
     rng = np.random.default_rng(1)
     arrivals = rng.uniform(0, 40, 24)
     assert offered_load(arrivals, 300.0).mean() == pytest.approx(arrivals.sum() * 300 / 1440, rel=1e-9)

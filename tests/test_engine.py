@@ -149,3 +149,15 @@ def test_same_seed_same_day_other_seed_other_day():
     pd.testing.assert_frame_equal(a, b)
     c = simulate_day(scenario.model_copy(update={"seed": scenario.seed + 1}), stock).tables["sessions"]
     assert not a.equals(c)
+
+
+def test_nearest_stations_are_the_first_of_a_stable_sort():
+    """The candidate table takes each zone's k nearest without sorting whole rows; with many ties
+    (equal travel times and pile counts) it must pick and order exactly as a stable sort does."""
+    from szplan.fleetsim.sim.infrastructure import _first_k_stable
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        zones, members, k = rng.integers(1, 20), rng.integers(1, 60), int(rng.integers(1, 12))
+        key = rng.integers(0, 6, (zones, members)).astype(float)
+        assert (_first_k_stable(key, k) == np.argsort(key, axis=1, kind="stable")[:, :k]).all()

@@ -114,15 +114,16 @@ def test_export_tables_hold_wgs84_districts_and_targets(plan_run):
 def test_every_format_reads_back(plan_run, tmp_path):
     out, _, _ = plan_run
     n_points = len(read_table(out, "stations")) + 3
-    archive = zipfile.ZipFile(io.BytesIO(export_bytes(out, "csv")))
+    exported = {fmt: export_bytes(out, fmt) for fmt in ("csv", "xlsx", "geojson", "gpkg")}
+    for fmt, data in exported.items():
+        assert export_bytes(out, fmt) == data, fmt  # same results, same bytes
+    archive = zipfile.ZipFile(io.BytesIO(exported["csv"]))
     assert {"stations.csv", "plan.csv", "districts.csv", "targets.csv", "figures.csv"} <= set(archive.namelist())
     targets = pd.read_csv(archive.open("targets.csv"), encoding="utf-8-sig")
     assert "全市新能源汽车保有量达到130万辆左右" in set(targets["seed_wording"])
-    for fmt in ("csv", "xlsx", "geojson", "gpkg"):
-        assert export_bytes(out, fmt) == export_bytes(out, fmt), fmt  # same results, same bytes
-    book = pd.read_excel(io.BytesIO(export_bytes(out, "xlsx")), sheet_name=None)
+    book = pd.read_excel(io.BytesIO(exported["xlsx"]), sheet_name=None)
     assert {"about", "stations", "plan", "districts", "targets", "figures", "zones"} <= set(book)
-    doc = json.loads(export_bytes(out, "geojson"))
+    doc = json.loads(exported["geojson"])
     assert doc["conversion"] == CONVERSION and len(doc["features"]) == n_points
     lon, lat = doc["features"][0]["geometry"]["coordinates"]
     assert 113.7 < lon < 114.7 and 22.4 < lat < 22.9

@@ -19,7 +19,8 @@ from szplan.network.queueing import (
 )
 
 
-@pytest.mark.parametrize("rho, customers", [(0.5, 300_000), (0.8, 800_000), (0.9, 2_400_000)])
+@pytest.mark.parametrize("rho, customers", [(0.5, 300_000), (0.8, 800_000),
+                                             pytest.param(0.9, 2_400_000, marks=pytest.mark.slow)])
 def test_station_queue_matches_erlang_c(rho, customers):
     # the horizon is long enough that 3 standard errors of the mean wait stay under 5%
     servers, service_min = 2, 10.0

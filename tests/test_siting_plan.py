@@ -62,6 +62,7 @@ def test_plan_reaches_the_integrated_sites(instance):
     assert (supplies >= 2).sum() >= 60
 
 
+@pytest.mark.slow
 def test_tight_budget_leaves_demand_unserved_and_says_so(instance):
     _, full = _plan(instance)
     params, tight = _plan(instance, budget_cny=full.capex_cny * 0.3, min_integrated_sites=0)

@@ -104,6 +104,22 @@ def station_inventory(extra: pd.DataFrame | None = None, *, year: int | None = N
     return pd.concat([charging, extra], ignore_index=True)
 
 
+def _first_k_stable(key: np.ndarray, k: int) -> np.ndarray:
+    """``np.argsort(key, axis=1, kind="stable")[:, :k]`` without sorting whole rows: every entry
+    at or below a row's k-th smallest value is among the ``m`` smallest, and only those are sorted
+    (by value, then column, as a stable sort would)."""
+    n = key.shape[1]
+    if n <= k:
+        return np.argsort(key, axis=1, kind="stable")
+    kth = np.partition(key, k - 1, axis=1)[:, k - 1]
+    m = int((key <= kth[:, None]).sum(axis=1).max())
+    if m >= n:
+        return np.argsort(key, axis=1, kind="stable")[:, :k]
+    part = np.argpartition(key, m - 1, axis=1)[:, :m]
+    order = np.lexsort((part, np.take_along_axis(key, part, axis=1)), axis=1)
+    return np.take_along_axis(part, order, axis=1)[:, :k]
+
+
 def build_infrastructure(agents: Agents, *, sample: float, zone_ids: np.ndarray, time_min: np.ndarray,
                          stock: StockParams, public: pd.DataFrame | None = None) -> Infrastructure:
     """Resources for the public stations (``public``: a full station table, default
@@ -137,7 +153,7 @@ def build_infrastructure(agents: Agents, *, sample: float, zone_ids: np.ndarray,
         if len(members):
             # nearest first; at equal travel time the larger station first (more piles to find free)
             key = time_min[:, res_zone[members]] - 1e-6 * res_count[members][None, :]
-            order = np.argsort(key, axis=1, kind="stable")[:, :k]
+            order = _first_k_stable(key, k)
             table[:, : order.shape[1]] = members[order]
         nearest[family] = table
     depot_resource = np.full(len(agents.depots), -1, dtype=np.int64)
