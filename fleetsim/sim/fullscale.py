@@ -148,11 +148,12 @@ def full_scale_waits(sessions: pd.DataFrame, units: np.ndarray, equipment: np.nd
     resource's equipment type, whose stations share a profile over the day.
     """
     n = len(units)
-    patience = sim_constants()["queue_patience_min"]
+    constants = sim_constants()
+    patience = constants["queue_patience_min"]
     out = np.zeros((n, 2))
     if len(sessions) == 0:
         return pd.DataFrame(out, columns=["wait_mean_min", "wait_p95_min"])
-    slots = int(round(1440.0 / sim_constants()["full_scale_slot_min"]))
+    slots = int(round(1440.0 / constants["full_scale_slot_min"]))
     slot = (np.floor(np.mod(sessions["arrive_min"].to_numpy(float), 1440.0) * slots / 1440.0)).astype(np.int64)
     occupancy = (sessions["end_min"] - sessions["start_min"]).to_numpy(float)
     weight = sessions["weight"].to_numpy(float)
