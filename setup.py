@@ -22,8 +22,8 @@ setup(
     packages=_packages(),
     package_dir={f"szplan.{name}": folder for name, folder in FOLDERS.items()},
     package_data={
-        "szplan.data": ["*.md", "facts/*.csv", "params/*.csv", "shenzhen/*", "shenzhen/*/*"],
-        "szplan.fleetsim": ["scenarios/*.yaml", "i18n_data/*.csv"],
+        "szplan.data": ["*.md", "messages.csv", "facts/*.csv", "params/*.csv", "shenzhen/*", "shenzhen/*/*"],
+        "szplan.fleetsim": ["scenarios/*.yaml"],
         "szplan.dashboard": ["assets/*"],
     },
     install_requires=[

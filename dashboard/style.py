@@ -217,7 +217,7 @@ def _say(text, lang: str):
     """``text`` in ``lang`` through the catalogue's ``fig.`` entries: whole strings, strings
     ending in a year (``target 2025``), ``what: kind`` legend names and a ``(not modelled)``
     suffix; anything else is left as it is."""
-    from szplan.fleetsim import i18n
+    from szplan.data import i18n
 
     if not isinstance(text, str) or not text:
         return text

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from szplan.fleetsim import i18n
+from szplan.data import i18n
 
 from .figures import plan_targets
 from .figures_day import station_group

@@ -6,7 +6,7 @@ from html import escape
 
 from dash import dcc, html
 
-from szplan.fleetsim import i18n
+from szplan.data import i18n
 from szplan.fleetsim.errors import ResultsError
 
 from .reader import ResultsReader

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from szplan.data import i18n
+
 from .errors import DemandError
 from .params import NEV_POWERTRAINS, StockParams
 from .stock import _NEV_IDX, _frame, _share_table, simulate
@@ -86,32 +88,22 @@ class SharePathResult:
         """Alias of :attr:`share_path`."""
         return self.share_path
 
-    def describe(self) -> str:
-        """A few lines for people: target, answer, shortfall or margin."""
+    def describe(self, lang: str = "en") -> str:
+        """A few lines for people, in ``lang``: target, answer, shortfall or margin."""
         def fmt(v: float) -> str:
             return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
 
-        bound = "about" if self.bound == "about" else "at least"
-        head = f"{self.metric} {self.year}: target {bound} {fmt(self.target_value)}"
         gap = self.achieved_value - self.target_value
-        pct = f" ({gap / self.target_value:+.1%})" if self.target_value else ""
-        if self.exceeded_at_floor:
-            verdict = (
-                f"{self.verdict}: with the private-car NEV share frozen at {self.level:.1%} the model "
-                f"reaches {fmt(self.achieved_value)}, {fmt(gap)}{pct} against the target; no increase "
-                "is needed"
-            )
-        elif self.reachable:
-            verdict = (
-                f"{self.verdict}: the private-car NEV share must rise to {self.level:.1%}, "
-                f"giving {fmt(self.achieved_value)}"
-            )
-        else:
-            verdict = (
-                f"{self.verdict}: even with the share rising as fast as allowed to 100% the model "
-                f"reaches {fmt(self.achieved_value)}, short by {fmt(self.shortfall)}{pct}"
-            )
-        return f"{head}\n{verdict}"
+        fields = {
+            "metric": self.metric, "year": self.year, "target": fmt(self.target_value),
+            "bound": i18n.text(f"bound.{self.bound}", lang), "level": f"{self.level:.1%}",
+            "achieved": fmt(self.achieved_value), "gap": fmt(gap), "shortfall": fmt(self.shortfall),
+            "pct": f" ({gap / self.target_value:+.1%})" if self.target_value else "",
+            "verdict": i18n.verdict_text(self.verdict, lang),
+        }
+        case = "frozen" if self.exceeded_at_floor else "reachable" if self.reachable else "unreachable"
+        return i18n.text("stock.describe_head", lang, **fields) + "\n" + i18n.text(f"stock.describe_{case}", lang,
+                                                                                   **fields)
 
 
 def _resolve_target(target) -> tuple[str, int, float, str]:
@@ -119,9 +111,7 @@ def _resolve_target(target) -> tuple[str, int, float, str]:
         table = load_targets()
         row = table[table["target_id"] == target]
         if row.empty:
-            raise DemandError(
-                f"--target: unknown target id {target!r}; known: {', '.join(table['target_id'])}"
-            )
+            raise DemandError.of("stock.unknown_target", got=repr(target), known=", ".join(table["target_id"]))
         return (str(row["metric"].iloc[0]), int(row["year"].iloc[0]), float(row["value"].iloc[0]),
                 str(row["bound"].iloc[0]))
     try:
@@ -196,10 +186,8 @@ def required_share_path(
         metrics = stock_metrics(stock)
         hit = metrics[(metrics["metric"] == metric) & (metrics["year"] == year)]
         if hit.empty:
-            raise DemandError(
-                f"--target: {target if isinstance(target, str) else metric!r} is not computed by the "
-                f"stock model; targets it computes: {', '.join(_stock_target_ids(metrics))}"
-            )
+            raise DemandError.of("stock.target_not_computed", got=repr(target if isinstance(target, str) else metric),
+                                 known=", ".join(_stock_target_ids(metrics)))
         cache[level] = (float(hit["value"].iloc[0]), stock, trial)
         return cache[level][0]
 

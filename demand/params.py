@@ -31,6 +31,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, Strict, model_validator
 
 from szplan.data import data_path
+from szplan.data.i18n import Problem
 from szplan.data.limits import limit
 
 from .errors import DemandError
@@ -165,9 +166,8 @@ class EarlyRetirement(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> EarlyRetirement:
         if self.start_year > self.end_year:
-            raise ValueError(
-                f"early_retirement: start_year {self.start_year} is after end_year {self.end_year}"
-            )
+            raise Problem("params.years_reversed", field="early_retirement: ", start=self.start_year,
+                          end=self.end_year)
         return self
 
 
@@ -193,32 +193,24 @@ class SegmentParams(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> SegmentParams:
-        where = f"segment {self.name}"
         if not self.new_shares:
-            raise ValueError(f"{where}: new_shares needs at least one anchor year")
+            raise Problem("params.no_share_anchor", segment=self.name)
         for year, shares in self.new_shares.items():
             alien = sorted(set(shares) - set(self.powertrains))
             if alien:
-                raise ValueError(
-                    f"{where}: new_shares[{year}] names {alien}, but the segment can only have "
-                    f"{list(self.powertrains)} (data/params/vehicles.csv)"
-                )
+                raise Problem("params.alien_powertrain", segment=self.name, year=year, alien=alien,
+                              allowed=list(self.powertrains))
             total = sum(shares.values())
             if abs(total - 1.0) > _SHARE_SUM_TOL:
-                raise ValueError(f"{where}: new_shares[{year}] sums to {total:.6g}, not 1")
+                raise Problem("params.shares_sum", segment=self.name, year=year, total=f"{total:.6g}")
         for pt in self.base_powertrain_stock:
             if pt == "ICE" or pt not in self.powertrains:
-                raise ValueError(
-                    f"{where}: base_powertrain_stock may name only non-ICE powertrains of "
-                    f"{list(self.powertrains)}, got {pt!r} (ICE is the remainder)"
-                )
+                raise Problem("params.base_powertrain", segment=self.name, allowed=list(self.powertrains),
+                              got=repr(pt))
         if sum(self.base_powertrain_stock.values()) > self.base_stock:
-            raise ValueError(f"{where}: base_powertrain_stock exceeds base_stock {self.base_stock}")
+            raise Problem("params.base_stock_exceeded", segment=self.name, base_stock=self.base_stock)
         if self.name == "private_car" and self.stock_anchors:
-            raise ValueError(
-                f"{where}: the private-car stock grows by plate_quota_per_year; "
-                "remove stock_anchors"
-            )
+            raise Problem("params.private_car_anchors", segment=self.name)
         return self
 
 
@@ -373,21 +365,16 @@ class StockParams(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> StockParams:
         if self.start_year > self.end_year:
-            raise ValueError(f"start_year {self.start_year} is after end_year {self.end_year}")
+            raise Problem("params.years_reversed", field="", start=self.start_year, end=self.end_year)
         if "private_car" in self.annual_growth:
-            raise ValueError(
-                "annual_growth: private_car grows by plate_quota_per_year; set that instead"
-            )
+            raise Problem("params.private_car_growth")
         if not self.plate_quota_per_year or min(self.plate_quota_per_year) != MIN_YEAR:
-            raise ValueError(f"plate_quota_per_year must give a value for {MIN_YEAR}")
+            raise Problem("params.plate_quota_first_year", year=MIN_YEAR)
         if not self.grid_factor_path:
-            raise ValueError("grid_factor_path needs at least one year")
+            raise Problem("params.grid_factor_empty")
         bound = sum(self.fleet_upper_bound(self.segment_params(seg)) for seg in SEGMENTS)
         if bound > _MAX_FLEET:
-            raise ValueError(
-                f"the fleet could reach {bound:,.0f} vehicles by {MAX_YEAR} (stock anchors, growth and "
-                f"plate quota); at most {_MAX_FLEET:,} are modelled (data/params/limits.csv)"
-            )
+            raise Problem("params.fleet_too_large", bound=f"{bound:,.0f}", year=MAX_YEAR, most=f"{_MAX_FLEET:,}")
         return self
 
     def fleet_upper_bound(self, seg: SegmentParams) -> float:

@@ -2,16 +2,17 @@
 
 Each command imports what it uses when it runs, so that ``fleetsim --help`` and ``fleetsim
 scenarios`` start without loading pandas, the simulation or the solver. Messages come from the
-catalogue of :mod:`fleetsim.i18n` in the language of ``--lang`` (default: the locale).
+catalogue of :mod:`data.i18n` in the language of ``--lang`` (default: the locale).
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import sys
 from pathlib import Path
 
-from . import i18n
+from szplan.data import i18n
 
 __all__ = ["main", "build_parser", "TEMPLATE_SECTIONS"]
 
@@ -200,9 +201,9 @@ def _cmd_stock(args) -> int:
 
     scenario = load_scenario(args.scenario)
     result = required_share_path(scenario.stock, args.target)
-    print(result.describe())
+    print(result.describe(args.lang))
     with pd.option_context("display.float_format", "{:.3f}".format):
-        print(result.path.to_string(index=False))
+        print(result.path.rename(columns=lambda c: i18n.text(f"col.{c}", args.lang)).to_string(index=False))
     return 0 if result.reachable else 1
 
 
@@ -250,109 +251,169 @@ def _cmd_init(args) -> int:
 
     path = Path(args.file)
     if path.exists() and not args.force:
-        raise ScenarioError(f"FILE: {path} exists; choose another name or pass --force")
+        raise ScenarioError.of("error.init_exists", path=path)
     path.write_text(scenario_template(), encoding="utf-8")
     _say(args, "cli.init_written", path=path)
     return 0
 
 
 class _Formatter(argparse.HelpFormatter):
-    """Shows each option's default unless its help already says it."""
+    """Shows each option's default unless its help already says it, in the parser's language."""
+
+    def __init__(self, prog, lang: str = "en", **kw):
+        super().__init__(prog, **kw)
+        self.lang = lang
 
     def _get_help_string(self, action):
         text = action.help or ""
-        if "default" not in text and action.default not in (None, argparse.SUPPRESS, False) and action.option_strings:
-            text += " (default: %(default)s)"
+        says_default = "%(default)" in text or "default" in text or "默认" in text
+        if not says_default and action.default not in (None, argparse.SUPPRESS, False) and action.option_strings:
+            text += i18n.text("help.default_suffix", self.lang)
         return text
 
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, i18n.text("argparse.usage", self.lang) if prefix is None else prefix)
 
-def _common(lang_default: str | None) -> argparse.ArgumentParser:
+
+#: argparse's own error messages and their catalogue keys (the named groups are the fields)
+_ARGPARSE_ERRORS = (
+    (r"the following arguments are required: (?P<args>.+)", "argparse.required"),
+    (r"unrecognized arguments: (?P<args>.+)", "argparse.unrecognized"),
+    (r"one of the arguments (?P<args>.+) is required", "argparse.one_required"),
+    (r"argument (?P<arg>[^:]+): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)",
+     "argparse.invalid_choice"),
+    (r"argument (?P<arg>[^:]+): invalid (?P<type>\w+) value: (?P<value>.+)", "argparse.invalid_value"),
+    (r"argument (?P<arg>[^:]+): expected one argument", "argparse.expected_one"),
+    (r"argument (?P<arg>[^:]+): not allowed with argument (?P<other>.+)", "argparse.not_allowed_with"),
+)
+
+
+def argparse_message(message: str, lang: str) -> str:
+    """One of argparse's error messages in ``lang`` (as argparse wrote it when not catalogued)."""
+    import re
+
+    if lang == "en":
+        return message
+    for pattern, key in _ARGPARSE_ERRORS:
+        found = re.fullmatch(pattern, message)
+        if found:
+            return i18n.text(key, lang, **found.groupdict())
+    return message
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose help and errors speak ``lang``."""
+
+    def __init__(self, *args, lang: str = "en", **kw):
+        kw.setdefault("formatter_class", functools.partial(_Formatter, lang=lang))
+        super().__init__(*args, add_help=False, **kw)
+        self.lang = lang
+        self._positionals.title = i18n.text("argparse.positionals", lang)
+        self._optionals.title = i18n.text("argparse.options", lang)
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help=i18n.text("help.help", lang))
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, i18n.text("cli.parse_error", self.lang, prog=self.prog,
+                               message=argparse_message(message, self.lang)) + "\n")
+
+
+def _argv_lang(argv: list[str] | None) -> str:
+    """The language ``--lang`` asks for in ``argv`` (before parsing: help is written in it), else
+    the locale's; a wrong value is left for the parser to refuse."""
+    choice = None
+    for i, arg in enumerate(argv or []):
+        if arg == "--lang" and i + 1 < len(argv or []):
+            choice = (argv or [])[i + 1]
+        elif arg.startswith("--lang="):
+            choice = arg.split("=", 1)[1]
+    try:
+        return i18n.language(choice)
+    except ValueError:
+        return i18n.language(None)
+
+
+def _common(lang_default: str | None, lang: str) -> argparse.ArgumentParser:
     """-v, -q and --lang, accepted before or after the subcommand."""
     common = argparse.ArgumentParser(add_help=False)
     keep = {} if lang_default else {"default": argparse.SUPPRESS}
-    common.add_argument("-v", "--verbose", action="store_true", help="log progress (INFO) to stderr", **keep)
-    common.add_argument("-q", "--quiet", action="store_true", help="only errors: no progress, no warnings",
-                        **keep)
-    common.add_argument("--lang", choices=i18n.LANGUAGES, help="language of messages: zh or en (default: "
-                        "the locale's)", **({"default": lang_default} if lang_default else keep))
+    common.add_argument("-v", "--verbose", action="store_true", help=i18n.text("help.verbose", lang), **keep)
+    common.add_argument("-q", "--quiet", action="store_true", help=i18n.text("help.quiet", lang), **keep)
+    common.add_argument("--lang", choices=i18n.LANGUAGES, help=i18n.text("help.lang", lang),
+                        **({"default": lang_default} if lang_default else keep))
     return common
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    """The argument parser; ``argv`` (when known) lets the parser skip loading the sweep module
-    for every other command."""
-    top = _common(i18n.language(None))
-    parser = argparse.ArgumentParser(prog="fleetsim", description=i18n.text("cli.description"),
-                                     parents=[top], formatter_class=_Formatter)
+    """The argument parser, its help in the language of ``argv``'s ``--lang`` (else the locale's);
+    ``argv`` (when known) also lets the parser skip loading the sweep module for other commands."""
+    lang = _argv_lang(argv)
+
+    def h(key: str, **fields) -> str:
+        return i18n.text(f"help.{key}", lang, **fields)
+
+    parser = _Parser(prog="fleetsim", description=i18n.text("cli.description", lang),
+                     parents=[_common(i18n.language(None), lang)], lang=lang)
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         installed = version("shenzhen-fleetsim")
     except PackageNotFoundError:
         installed = "unknown"
-    parser.add_argument("--version", action="version", version=f"fleetsim {installed}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    common = [_common(None)]
+    parser.add_argument("--version", action="version", version=f"fleetsim {installed}", help=h("version"))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title=h("commands"))
+    common = [_common(None, lang)]
 
-    def add(name: str, help_text: str, func, **kw):
-        p = sub.add_parser(name, help=help_text, description=help_text, parents=common, formatter_class=_Formatter,
-                           **kw)
+    def add(name: str, func):
+        text = h(f"{name}")
+        p = sub.add_parser(name, help=text, description=text, parents=common, lang=lang)
         p.set_defaults(func=func)
         return p
 
     def runlike(p, name: str):
-        p.add_argument("scenario", nargs="?", default=_DEFAULT[name],
-                       help=f"built-in name or YAML file (default: {_DEFAULT[name]})")
-        p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
-        p.add_argument("--sample", type=float, help="fraction of the fleet simulated, in (0, 1] "
-                       "(default: the scenario's)")
+        p.add_argument("scenario", nargs="?", default=_DEFAULT[name], help=h("scenario", default=_DEFAULT[name]))
+        p.add_argument("--seed", type=int, help=h("seed"))
+        p.add_argument("--sample", type=float, help=h("sample"))
 
-    p = add("run", "run a scenario: stock, the simulated day, targets; writes a results folder", _cmd_run)
+    p = add("run", _cmd_run)
     runlike(p, "run")
-    p.add_argument("--out", help="results folder (default: results/<scenario>-seed<N>)")
+    p.add_argument("--out", help=h("run_out"))
 
-    p = add("site", "plan new stations for the scenario's phase years, check them by re-simulation, and run "
-            "the scenario year with the plan", lambda args: _cmd_run(args, site=True))
+    p = add("site", lambda args: _cmd_run(args, site=True))
     runlike(p, "site")
-    p.add_argument("--out", help="results folder (default: results/<scenario>-plan-seed<N>)")
-    p.add_argument("--demand", choices=["simulation", "stock"], default="simulation",
-                   help="where the plan's demand comes from: the simulated phase years or the stock model "
-                   "alone (default: simulation)")
+    p.add_argument("--out", help=h("site_out"))
+    p.add_argument("--demand", choices=["simulation", "stock"], default="simulation", help=h("demand"))
 
-    p = add("sweep", "many scenarios x seeds on Dask (a local cluster, or a scheduler)", None)
+    p = add("sweep", None)
     if argv is None or "sweep" in argv:
         from .sweeps.sweep import add_arguments
 
-        add_arguments(p)
+        add_arguments(p, lang)
 
-    p = add("export", "write a results folder as CSV (zip), Excel, GeoJSON or GeoPackage, coordinates in "
-            "WGS-84", _cmd_export)
-    p.add_argument("results_dir", metavar="RESULTS_DIR", help="a results folder (fleetsim run or site)")
-    p.add_argument("--to", choices=["csv", "xlsx", "geojson", "gpkg"], required=True, help="file format")
-    p.add_argument("--out", metavar="PATH", help="file to write (default: exports/<folder name>.<zip|xlsx|"
-                   "geojson|gpkg>)")
+    p = add("export", _cmd_export)
+    p.add_argument("results_dir", metavar="RESULTS_DIR", help=h("results_dir"))
+    p.add_argument("--to", choices=["csv", "xlsx", "geojson", "gpkg"], required=True, help=h("to"))
+    p.add_argument("--out", metavar="PATH", help=h("export_out"))
 
-    p = add("dashboard", "serve the dashboard over results folders", _cmd_dashboard)
-    p.add_argument("results", nargs="*", help="results or sweep folders (default: those under --runs-root)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on; 0.0.0.0 for every interface")
-    p.add_argument("--port", type=int, default=8050, help="port to listen on")
-    p.add_argument("--runs-root", default="results", help="where runs launched from the dashboard go")
+    p = add("dashboard", _cmd_dashboard)
+    p.add_argument("results", nargs="*", help=h("results"))
+    p.add_argument("--host", default="127.0.0.1", help=h("host"))
+    p.add_argument("--port", type=int, default=8050, help=h("port"))
+    p.add_argument("--runs-root", default="results", help=h("runs_root"))
 
-    add("scenarios", "list the built-in scenarios", _cmd_scenarios)
-    add("tables", "print the schema of every results table (Markdown)", _cmd_tables)
+    add("scenarios", _cmd_scenarios)
+    add("tables", _cmd_tables)
 
-    p = add("validate", "check a scenario file; every problem is listed", _cmd_validate)
-    p.add_argument("file", help="scenario file (YAML)")
+    p = add("validate", _cmd_validate)
+    p.add_argument("file", help=h("validate_file"))
 
-    p = add("init", "write a commented scenario template", _cmd_init)
-    p.add_argument("file", nargs="?", default="scenario.yaml", help="file to write (default: scenario.yaml)")
-    p.add_argument("--force", action="store_true", help="replace the file if it exists")
+    p = add("init", _cmd_init)
+    p.add_argument("file", nargs="?", default="scenario.yaml", help=h("init_file"))
+    p.add_argument("--force", action="store_true", help=h("force"))
 
-    p = add("stock", "smallest NEV share path of new vehicles that reaches a target", _cmd_stock)
-    p.add_argument("scenario", nargs="?", default=_DEFAULT["stock"],
-                   help=f"built-in name or YAML file (default: {_DEFAULT['stock']})")
-    p.add_argument("--target", default="nev_stock_2030", help="target id from targets.csv, e.g. "
-                   "nev_stock_2025, new_clean_share_2030 (default: nev_stock_2030)")
+    p = add("stock", _cmd_stock)
+    p.add_argument("scenario", nargs="?", default=_DEFAULT["stock"], help=h("scenario", default=_DEFAULT["stock"]))
+    p.add_argument("--target", default="nev_stock_2030", help=h("target"))
     return parser
 
 
@@ -367,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
         # the error classes are imported only when something failed: they pull in the model
         if not isinstance(err, _user_errors()):
             raise
-        print(i18n.text("cli.error", args.lang, message=err), file=sys.stderr)
+        print(i18n.text("cli.error", args.lang, message=i18n.error_text(err, args.lang)), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(i18n.text("cli.interrupted", args.lang), file=sys.stderr)

@@ -19,7 +19,7 @@ PACKAGES = ("fleetsim", "network", "demand", "dashboard", "data")
 OLD_NAMES = {"fleetsim", "network", "demand", "dashboard", "shenzhen_data"}
 SOLVER_AND_ENGINE = {"simpy", "ortools"}
 # What the dashboard may read from the model's side: errors, messages and the results pieces.
-DASHBOARD_MAY_USE = {f"{NS}.fleetsim", f"{NS}.fleetsim.errors", f"{NS}.fleetsim.i18n", f"{NS}.fleetsim.runs",
+DASHBOARD_MAY_USE = {f"{NS}.fleetsim", f"{NS}.fleetsim.errors", f"{NS}.fleetsim.runs",
                      f"{NS}.fleetsim.runs.results", f"{NS}.fleetsim.runs.schemas", f"{NS}.fleetsim.runs.scenario",
                      f"{NS}.fleetsim.runs.yaml_loader", f"{NS}.fleetsim.runs.export"}
 # ... and the one narrow interface through which it launches a run, from one module, inside a function.

@@ -113,3 +113,66 @@ def test_stock_answers_in_target_ids(capsys):
     assert "nev_stock_2030" in err and "charging_facilities_cumulative" not in err
     assert main(["stock", "--target", "nev_stock_2030"]) == 0
     assert "exceeded" in capsys.readouterr().out
+
+
+def _help(argv: list[str], capsys) -> str:
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 0
+    return " ".join(capsys.readouterr().out.split())
+
+
+def test_help_speaks_chinese_with_defaults(capsys):
+    text = _help(["--lang", "zh", "run", "--help"], capsys)
+    assert text.startswith("用法：fleetsim run") and "位置参数" in text and "选项" in text
+    assert "仿真车队的比例，取值 (0, 1]（默认：情景文件中的值）" in text and "显示本帮助并退出" in text
+    assert "default" not in text and "fraction" not in text
+    text = _help(["dashboard", "--help", "--lang=zh"], capsys)
+    assert "监听端口（默认：8050）" in text and "show this help" not in text
+    assert _help(["run", "--help", "--lang", "en"], capsys).startswith("usage: fleetsim run")
+    # every sweep option is catalogued (building the parser would raise KeyError otherwise)
+    for lang in ("en", "zh"):
+        build_parser(["sweep", "--lang", lang])
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["run", "--sample", "x"], "参数 --sample：'x' 不是有效的 float 值"),
+    (["export", "somewhere"], "缺少必需的参数：--to"),
+    (["export", "r", "--to", "pdf"], "参数 --to：无效的选项 'pdf'（可选："),
+    (["scenarios", "--bogus"], "无法识别的参数：--bogus"),
+    (["run", "--seed"], "参数 --seed：需要一个值"),
+])
+def test_command_line_mistakes_in_chinese(capsys, argv, needle):
+    with pytest.raises(SystemExit) as stop:
+        main(["--lang", "zh", *argv])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert needle in err and "用法：" in err and "error:" not in err
+
+
+def test_scenario_problems_in_chinese(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nyear: 2025\nseed: many\nsimulation:\n  sample: 1.7\n  bogus: 3\n", encoding="utf-8")
+    assert main(["validate", str(bad), "--lang", "zh"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("fleetsim：错误：bad.yaml：seed：应为整数（实际为 'many'）；simulation.sample：应不大于 1.0"
+                   "（实际为 1.7）；simulation.bogus：未知字段（值为 3）")
+    assert main(["validate", str(bad), "--lang", "en"]) == 2
+    assert "simulation.bogus: unknown field (value 3)" in capsys.readouterr().err
+    # the models' own checks, in the stock and the siting parameters, speak Chinese too
+    bad.write_text("name: x\nyear: 2025\nstock:\n  start_year: 2030\n  end_year: 2020\nsiting:\n"
+                   "  phase_years: [2030, 2025]\n", encoding="utf-8")
+    assert main(["validate", str(bad), "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert "start_year 2030 晚于 end_year 2020" in err and "阶段年份必须递增（实际为 2030 之后是 2025）" in err
+    bad.write_text("a: &x 1\nb: *x\n", encoding="utf-8")
+    assert main(["validate", str(bad), "--lang", "zh"]) == 2
+    assert "不允许使用锚点（&name）；请直接写出值（第 1 行第 4 列）" in capsys.readouterr().err
+    assert main(["run", "--sample", "3", "--lang", "zh"]) == 2
+    assert "命令行：--sample：应不大于 1.0（实际为 3.0）" in capsys.readouterr().err
+
+
+def test_stock_answer_in_chinese(capsys):
+    assert main(["stock", "--target", "nev_stock_2025", "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("nev_stock 2025 年：目标 左右（±5%） 1,300,000\n超过：") and "全部车辆新能源占比" in out

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from szplan.fleetsim import i18n
+from szplan.data import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,8 +27,9 @@ def test_chinese_entries_are_chinese():
 
 def test_every_key_the_code_uses_exists():
     used = set()
-    pattern = re.compile(r"""\b(?:text|_say|_t|tr)\((?:args, )?["']([a-z_]+\.[A-Za-z0-9_. ]+)["']""")
-    for folder in ("fleetsim", "dashboard"):
+    pattern = re.compile(r"""\b(?:text|_say|_t|tr|of|Problem|_Refused|_refusal)\((?:args, |error, )?"""
+                         r"""["']([a-z_]+\.[A-Za-z0-9_. ]+)["']""")
+    for folder in ("fleetsim", "dashboard", "demand", "network", "data"):
         for path in (ROOT / folder).rglob("*.py"):
             used |= set(pattern.findall(path.read_text(encoding="utf-8")))
     assert used, "the pattern found no keys: the test would pass for nothing"
@@ -50,3 +51,20 @@ def test_verdicts_and_units_translate():
     assert i18n.unit_name("vehicles", "zh") == "辆" and i18n.unit_name("kg/h", "zh") == "kg/h"
     assert i18n.figure_name("nev_stock", "zh") == "新能源汽车保有量"
     assert i18n.figure_name("some_new_figure", "zh") == "some new figure"
+
+
+def test_a_row_with_an_unquoted_comma_is_refused(tmp_path, monkeypatch):
+    bad = tmp_path / "messages.csv"
+    bad.write_text("key,en,zh\nhelp.x,one,二，三,四\n", encoding="utf-8")
+    monkeypatch.setattr(i18n, "_FILE", bad)
+    with pytest.raises(ValueError, match="help.x.*three fields"):
+        i18n.catalogue.__wrapped__()
+
+
+def test_translatable_errors_carry_both_languages():
+    from szplan.demand import DemandError
+
+    err = DemandError.of("stock.unknown_target", got="'x'", known="a, b")
+    assert str(err) == "--target: unknown target id 'x'; known: a, b"
+    assert i18n.error_text(err, "zh") == "--target：未知的目标编号 'x'；已知：a, b"
+    assert i18n.error_text(ValueError("plain"), "zh") == "plain"  # uncatalogued errors keep their text

@@ -203,7 +203,7 @@ def _xlsx(tables: dict[str, pd.DataFrame]) -> bytes:
     try:
         import openpyxl  # noqa: F401
     except ImportError as err:  # a dependency of the package; only a broken install lacks it
-        raise ResultsError("--to xlsx: needs openpyxl (pip install openpyxl)") from err
+        raise ResultsError.of("export.needs_openpyxl") from err
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in tables.items():
@@ -329,7 +329,7 @@ def export_bytes(run_dir: str | Path, fmt: str) -> bytes:
     """The export of ``run_dir`` in ``fmt`` (one of :data:`FORMATS`) as bytes (the dashboard's
     download buttons)."""
     if fmt not in FORMATS:
-        raise ResultsError(f"--to: {fmt!r} is not one of {', '.join(FORMATS)}")
+        raise ResultsError.of("export.unknown_format", got=repr(fmt), formats=", ".join(FORMATS))
     tables = export_tables(run_dir)
     if fmt == "csv":
         return _csv_zip(tables)
@@ -355,11 +355,11 @@ def export_results(run_dir: str | Path, fmt: str, out: str | Path | None = None)
     failure leaves any earlier file as it was.
     """
     if not (Path(run_dir) / "manifest.json").exists():
-        raise ResultsError(f"RESULTS_DIR: {run_dir} is not a results folder (no manifest.json)")
+        raise ResultsError.of("export.not_results", path=run_dir)
     data = export_bytes(run_dir, fmt)
     out = Path(out) if out is not None else default_export_path(run_dir, fmt)
     if out.is_dir():
-        raise ResultsError(f"--out: {out} is a folder; give a file name")
+        raise ResultsError.of("export.out_is_folder", path=out)
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{out.name}.tmp-", dir=out.parent)
     try:

@@ -159,7 +159,7 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
         _checkpoint("renamed")
         return
     if not out.is_dir():
-        raise ResultsError(f"{out} exists and is not a results folder")
+        raise ResultsError.of("results.not_results", path=out)
     if _exchange(tmp, out):
         # ``tmp`` now holds the old result; if the process dies here, it is a leftover
         _checkpoint("exchanged")
@@ -231,7 +231,7 @@ def read_manifest(run_dir: str | Path) -> dict:
     try:
         manifest = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
-        raise ResultsError(f"{run_dir}: not a finished results folder (no {MANIFEST})") from None
+        raise ResultsError.of("results.not_finished", path=run_dir, manifest=MANIFEST) from None
     except UnicodeDecodeError as err:
         raise ResultsError(f"{run_dir}: unreadable {MANIFEST} (not UTF-8 text, byte {err.start})") from None
     except (OSError, ValueError, RecursionError) as err:  # JSONDecodeError is a ValueError
@@ -250,7 +250,7 @@ def read_table(run_dir: str | Path, name: str) -> pd.DataFrame:
     """One table of a results folder as a DataFrame."""
     path = Path(run_dir) / f"{name}.parquet"
     if not path.exists():
-        raise ResultsError(f"{run_dir}: no table {name!r}")
+        raise ResultsError.of("results.no_table", path=run_dir, table=repr(name))
     try:
         return pq.read_table(path).to_pandas()
     except (OSError, pa.ArrowException, ValueError) as err:

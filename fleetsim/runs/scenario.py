@@ -28,6 +28,8 @@ from szplan.data.limits import limit
 from szplan.network import NetworkParams
 from szplan.network.plan.params import SitingParams
 
+from szplan.data import i18n
+from szplan.data.i18n import Problem
 from ..errors import ScenarioError
 from ..sim.tariff import TariffParams
 from .yaml_loader import load_yaml_file, one_line, parse_yaml, show
@@ -40,7 +42,8 @@ __all__ = [
     "builtin_scenarios",
     "load_scenario",
     "scenario_from_dict",
-    "validation_message",
+    "validation_error",
+    "validation_messages",
     "parse_yaml",
     "with_overrides",
 ]
@@ -88,12 +91,10 @@ class Scenario(BaseModel):
         # the simulated day and the siting phases read the stock projection of their year
         first, last = self.stock.start_year, self.stock.end_year
         if not first <= self.year <= last:
-            raise ValueError(f"year: {self.year} is outside the stock projection "
-                             f"stock.start_year..stock.end_year ({first}-{last})")
+            raise Problem("error.year_outside", field="year", year=self.year, first=first, last=last)
         outside = [y for y in self.siting.phase_years if not first <= y <= last]
         if outside:
-            raise ValueError(f"siting.phase_years: {outside[0]} is outside the stock projection "
-                             f"stock.start_year..stock.end_year ({first}-{last})")
+            raise Problem("error.year_outside", field="siting.phase_years", year=outside[0], first=first, last=last)
         return self
 
     def to_yaml(self) -> str:
@@ -115,36 +116,54 @@ def builtin_scenarios() -> dict[str, str]:
     return found
 
 
-def validation_message(err: ValidationError, origin: str) -> str:
-    """A pydantic error as one line naming every field at fault and its value (bounded length)."""
-    problems = []
-    for item in err.errors(include_url=False):
-        where = one_line(".".join(str(part) for part in item["loc"]), 120) or "(top level)"
-        got = item.get("input")
-        if item["type"] == "missing":
-            problems.append(f"{where}: required field is missing")
-        elif item["type"] == "extra_forbidden":
-            problems.append(f"{where}: unknown field (value {show(got)})")
-        elif item["type"] == "value_error":
-            # the models' own checks name the field and the value themselves
-            problems.append(f"{where}: {item['msg'].removeprefix('Value error, ')}")
-        else:
-            problems.append(f"{where}: {item['msg']} (got {show(got)})")
-    return one_line(f"{origin}: " + "; ".join(problems))
+def _problem(item: dict, lang: str) -> str:
+    """One pydantic error item as ``field: what is wrong`` in ``lang``."""
+    where = one_line(".".join(str(part) for part in item["loc"]), 120) or i18n.text("validation.top_level", lang)
+    got = show(item.get("input"))
+    kind = item["type"]
+    if kind == "value_error":
+        # the models' own checks name the field and the value themselves
+        cause = (item.get("ctx") or {}).get("error")
+        if lang == "zh" and getattr(cause, "zh", None):
+            return f"{where}：{cause.zh}"
+        return f"{where}: {item['msg'].removeprefix('Value error, ')}"
+    key = f"validation.{kind}"
+    if kind in ("missing", "extra_forbidden") or (lang == "zh" and key in i18n.catalogue()):
+        fields = {name: show(value) if isinstance(value, str) else value
+                  for name, value in (item.get("ctx") or {}).items()}
+        return i18n.text(key, lang, where=where, got=got, **fields)
+    return i18n.text("validation.other", lang, where=where, message=item["msg"], got=got)
+
+
+def validation_messages(err: ValidationError, origin: str) -> dict[str, str]:
+    """A pydantic error as one line per language naming every field at fault and its value
+    (bounded length): ``{"en": ..., "zh": ...}``."""
+    items = err.errors(include_url=False)
+    join = {"en": "; ", "zh": "；"}
+    sep = {"en": ": ", "zh": "："}
+    return {lang: one_line(origin + sep[lang] + join[lang].join(_problem(item, lang) for item in items))
+            for lang in i18n.LANGUAGES}
+
+
+def validation_error(err: ValidationError, origin: str, kind: type[ScenarioError] = ScenarioError) -> ScenarioError:
+    """``kind`` (a :class:`ScenarioError`) saying every problem of ``err`` in both languages."""
+    messages = validation_messages(err, origin)
+    return kind(messages["en"], zh=messages["zh"])
 
 
 def scenario_from_dict(raw: Any, *, origin: str = "scenario") -> Scenario:
     """Validate a parsed mapping; any problem raises :class:`ScenarioError` in one line."""
     if not isinstance(raw, dict):
-        raise ScenarioError(f"{origin}: expected a mapping of fields, got {type(raw).__name__}")
+        raise ScenarioError.of("error.not_a_mapping", origin=origin, got=type(raw).__name__)
     try:
         return Scenario.model_validate(raw)
     except ValidationError as err:
-        raise ScenarioError(validation_message(err, origin)) from None
+        raise validation_error(err, origin) from None
     except ValueError as err:  # a parameter model's own consistency check
-        raise ScenarioError(one_line(f"{origin}: {err}")) from None
+        zh = getattr(err, "zh", None)
+        raise ScenarioError(one_line(f"{origin}: {err}"), zh=one_line(f"{origin}：{zh}") if zh else None) from None
     except RecursionError:
-        raise ScenarioError(f"{origin}: nested too deep to be a scenario") from None
+        raise ScenarioError.of("error.too_deep", origin=origin) from None
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
@@ -158,7 +177,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         path = Path(name_or_path)
         if not path.is_file():
             names = ", ".join(builtin_scenarios())
-            raise ScenarioError(f"scenario {show(text_path)}: no such file and not a built-in scenario ({names})")
+            raise ScenarioError.of("error.no_scenario", scenario=show(text_path), names=names)
         origin = show(path.name).strip("'\"")
         return scenario_from_dict(load_yaml_file(path, origin=origin), origin=origin)
     return scenario_from_dict(parse_yaml(source, origin=origin), origin=origin)
@@ -195,23 +214,32 @@ def with_overrides(scenario: Scenario, *, seed: Any = None, sample: Any = None, 
         try:
             Scenario.model_validate(raw)
         except ValidationError as err:
-            first = err.errors(include_url=False)[0]
-            raise ScenarioError(one_line(f"{origin}: {option}: {first['msg'].removeprefix('Value error, ')} "
-                                         f"(got {show(value)})")) from None
+            first = dict(err.errors(include_url=False)[0], loc=(option,), input=value)
+            raise ScenarioError(one_line(f"{origin}: {_problem(first, 'en')}"),
+                                zh=one_line(f"{_origin_zh(origin)}：{_problem(first, 'zh')}")) from None
     if out is not None:
         _check_out(out, origin)
     return Scenario.model_validate(raw)
 
 
+def _origin_zh(origin: str) -> str:
+    return i18n.text("error.command_line", "zh") if origin == "command line" else origin
+
+
 def _check_out(out: Any, origin: str) -> None:
     text = str(out)
+
+    def refuse(key: str, **fields) -> ScenarioError:
+        return ScenarioError(f"{origin}: --out: " + i18n.text(key, "en", **fields),
+                             zh=f"{_origin_zh(origin)}：--out：" + i18n.text(key, "zh", **fields))
+
     if not text.strip() or "\0" in text:
-        raise ScenarioError(f"{origin}: --out: not a folder name (got {show(out)})")
+        raise refuse("error.out_not_folder_name", got=show(out))
     path = Path(text)
     if path.exists() and not path.is_dir():
-        raise ScenarioError(f"{origin}: --out: {show(text)} exists and is not a folder")
+        raise refuse("error.out_is_file", path=show(text))
     for parent in path.absolute().parents:
         if parent.exists():
             if not parent.is_dir():
-                raise ScenarioError(f"{origin}: --out: {show(str(parent))} is a file, not a folder")
+                raise refuse("error.out_parent_is_file", path=show(str(parent)))
             break

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from szplan.data import i18n
 from szplan.data.limits import limit
 
 from ..errors import ScenarioError
@@ -68,23 +69,28 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
             try:
                 hash(key)
             except TypeError:
-                raise _Refused(f"a mapping key must be a plain value, not {type(key).__name__}",
-                               key_node.start_mark) from None
+                raise _Refused("yaml.key_not_plain", key_node.start_mark, kind=type(key).__name__) from None
             if key in seen:
-                raise _Refused(f"key {show(key)} is given twice in one mapping (first at line "
-                               f"{seen[key].line + 1})", key_node.start_mark)
+                raise _Refused("yaml.key_twice", key_node.start_mark, key=show(key), first=seen[key].line + 1)
             seen[key] = key_node.start_mark
         return super().construct_mapping(node, deep=deep)
 
 
 class _Refused(Exception):
-    def __init__(self, problem: str, mark=None):
-        super().__init__(problem)
-        self.problem, self.mark = problem, mark
+    """A YAML feature refused while reading: catalogue key, where, and the message's fields."""
+
+    def __init__(self, message_key: str, mark=None, **fields):
+        super().__init__(message_key)
+        self.message_key, self.mark, self.fields = message_key, mark, fields
 
 
-def _at(mark) -> str:
-    return f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+def _refusal(error, message_key: str, mark, **fields):
+    """``error`` for catalogue message ``message_key`` at ``mark`` (a YAML position or None), in both languages."""
+    def say(lang: str) -> str:
+        at = i18n.text("yaml.at", lang, line=mark.line + 1, column=mark.column + 1) if mark is not None else ""
+        return one_line(i18n.text(message_key, lang, at=at, **fields))
+
+    return error(say("en"), zh=say("zh"))
 
 
 def _check_events(text: str) -> None:
@@ -92,18 +98,18 @@ def _check_events(text: str) -> None:
     depth = 0
     for event in yaml.parse(text, Loader=_BaseLoader):
         if isinstance(event, yaml.AliasEvent):
-            raise _Refused("aliases (*name) are not allowed; write the value out", event.start_mark)
+            raise _Refused("yaml.alias", event.start_mark)
         if getattr(event, "anchor", None) is not None:
-            raise _Refused("anchors (&name) are not allowed; write the value out", event.start_mark)
+            raise _Refused("yaml.anchor", event.start_mark)
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                raise _Refused(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+                raise _Refused("yaml.too_deep", event.start_mark, most=MAX_DEPTH)
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
 
 
-def parse_yaml(text: str, *, origin: str, error: type[ValueError] = ScenarioError) -> Any:
+def parse_yaml(text: str, *, origin: str, error: type[ScenarioError] = ScenarioError) -> Any:
     """YAML text to plain Python data (mappings, lists, strings, numbers, booleans, None).
 
     Parameters
@@ -113,7 +119,7 @@ def parse_yaml(text: str, *, origin: str, error: type[ValueError] = ScenarioErro
     origin
         What the text is (usually the file name); every error starts with it.
     error
-        The exception class raised, a :class:`ValueError` subclass.
+        The exception class raised, a :class:`ScenarioError` subclass.
 
     Raises
     ------
@@ -123,24 +129,24 @@ def parse_yaml(text: str, *, origin: str, error: type[ValueError] = ScenarioErro
     """
     size = len(text.encode("utf-8", errors="replace"))
     if size > MAX_BYTES:
-        raise error(f"{origin}: file too large ({size:,} bytes; at most {MAX_BYTES:,})")
+        raise error.of("yaml.too_large", origin=origin, size=f"{size:,}", most=f"{MAX_BYTES:,}")
     try:
         _check_events(text)
         return yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
     except _Refused as err:
-        raise error(one_line(f"{origin}: {err.problem}{_at(err.mark)}")) from None
+        raise _refusal(error, err.message_key, err.mark, origin=origin, **err.fields) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         problem = getattr(err, "problem", None) or (str(err).splitlines() or ["unreadable"])[0]
-        raise error(one_line(f"{origin}: broken YAML{_at(mark)}: {problem}")) from None
+        raise _refusal(error, "yaml.broken", mark, origin=origin, problem=problem) from None
     except Exception as err:  # noqa: BLE001
         # a scalar YAML resolves but Python cannot build: the timestamp 2030-02-30 (ValueError),
         # an explicit "!!timestamp" on a non-date (AttributeError inside PyYAML), ...
-        raise error(one_line(f"{origin}: unreadable value: {show(str(err))}")) from None
+        raise error.of("yaml.unreadable_value", origin=origin, value=show(str(err))) from None
 
 
 def load_yaml_file(path: str | Path, *, origin: str | None = None,
-                   error: type[ValueError] = ScenarioError) -> Any:
+                   error: type[ScenarioError] = ScenarioError) -> Any:
     """Read and parse a YAML file with :func:`parse_yaml`; the size is checked before reading.
 
     Raises
@@ -154,13 +160,13 @@ def load_yaml_file(path: str | Path, *, origin: str | None = None,
         with open(path, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise error(f"{origin}: no such file") from None
+        raise error.of("yaml.no_file", origin=origin) from None
     except OSError as err:
-        raise error(one_line(f"{origin}: cannot read ({err.strerror or err})")) from None
+        raise error.of("yaml.cannot_read", origin=origin, reason=one_line(str(err.strerror or err))) from None
     if len(data) > MAX_BYTES:
-        raise error(f"{origin}: file too large (over {MAX_BYTES:,} bytes)")
+        raise error.of("yaml.too_large", origin=origin, size=f"> {MAX_BYTES:,}", most=f"{MAX_BYTES:,}")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise error(f"{origin}: not UTF-8 text (byte {err.start})") from None
+        raise error.of("yaml.not_utf8", origin=origin, byte=err.start) from None
     return parse_yaml(text, origin=origin, error=error)

@@ -39,6 +39,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from szplan.data.i18n import text
+
 from ..runs.results import MANIFEST
 from .sweep_cluster import (ALLOWED_FAILURES, DEFAULT_WORKERS, check_shared_folder, connect, execute_run,
                             manifest_seconds, one_line_error, run_is_complete)
@@ -144,9 +146,9 @@ def run_sweep(spec: SweepSpec, *, out_dir: str | Path, workers: int | None = Non
         version of the package or cannot see ``out_dir``.
     """
     if workers is not None and scheduler is not None:
-        raise SweepError("give --workers (local cluster) or --scheduler (existing cluster), not both")
+        raise SweepError.of("sweep.workers_and_scheduler")
     if workers is not None and workers < 1:
-        raise SweepError(f"--workers: need at least 1 worker (got {workers})")
+        raise SweepError.of("sweep.no_workers", got=workers)
     out = Path(out_dir).resolve()
     (out / "runs").mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / "sweep.yaml", "# the sweep as run: base scenario inlined, seeds listed\n"
@@ -289,17 +291,14 @@ def _remove_leftovers(runs_dir: Path) -> None:
 # --------------------------------------------------------------------------- the command
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the ``sweep`` subcommand's arguments to ``parser`` and make :func:`command` its action."""
-    parser.add_argument("file", help="sweep file (YAML)")
+def add_arguments(parser: argparse.ArgumentParser, lang: str = "en") -> None:
+    """Add the ``sweep`` subcommand's arguments (help in ``lang``) to ``parser`` and make
+    :func:`command` its action."""
+    parser.add_argument("file", help=text("help.sweep_file", lang))
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N",
-                       help=f"worker processes of a local Dask cluster (default {DEFAULT_WORKERS})")
-    where.add_argument("--scheduler", metavar="tcp://HOST:8786",
-                       help="address of a running Dask scheduler to use instead of a local cluster; "
-                       "--out must then be a folder every worker sees at the same path")
-    parser.add_argument("--out", metavar="DIR", help="sweep folder (default: results/sweep-<name>); "
-                        "runs already complete in it are kept")
+    where.add_argument("--workers", type=int, metavar="N", help=text("help.workers", lang, default=DEFAULT_WORKERS))
+    where.add_argument("--scheduler", metavar="tcp://HOST:8786", help=text("help.scheduler", lang))
+    parser.add_argument("--out", metavar="DIR", help=text("help.sweep_out", lang))
     parser.set_defaults(func=command)
 
 
@@ -307,8 +306,9 @@ def command(args: argparse.Namespace) -> int:
     """Run ``fleetsim sweep``; 0 when every run finished, 1 when some failed."""
     spec = load_sweep(args.file)
     out = Path(args.out) if args.out else Path("results") / f"sweep-{spec.name}"
-    print(f"sweep {spec.name}: {len(spec.points)} point(s) x {len(spec.seeds)} seed(s) = "
-          f"{len(spec.runs)} runs -> {out}", flush=True)
+    lang = getattr(args, "lang", "en")
+    print(text("sweep.start", lang, name=spec.name, points=len(spec.points), seeds=len(spec.seeds),
+               runs=len(spec.runs), out=out), flush=True)
     # the in-process scheduler logs every worker start and stop at INFO; that is noise on a
     # terminal unless the user asked for INFO logs (fleetsim -v). Importing distributed sets its
     # loggers up, so it comes first or it would undo the change.
@@ -323,10 +323,10 @@ def command(args: argparse.Namespace) -> int:
                            progress=sys.stderr.isatty())
     finally:
         dask_log.setLevel(level)
-    print(f"{result.n_ran} ran, {result.n_resumed} already complete, {result.n_failed} failed")
+    print(text("sweep.done", lang, ran=result.n_ran, resumed=result.n_resumed, failed=result.n_failed))
     for record in [r for r in result.records if not r.ok][:10]:
-        print(f"  {record.run_id} failed: {record.error}")
+        print(text("sweep.run_failed", lang, run=record.run_id, error=record.error))
     if result.n_failed > 10:
-        print(f"  ... and {result.n_failed - 10} more (see runs.parquet)")
-    print(f"tables: {result.out_dir}/{{sweep,bands,runs,points}}.parquet")
+        print(text("sweep.more_failed", lang, more=result.n_failed - 10))
+    print(text("sweep.tables", lang, out=result.out_dir))
     return 0 if result.ok else 1

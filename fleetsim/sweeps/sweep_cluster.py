@@ -131,7 +131,7 @@ def connect(workers: int | None = None, scheduler: str | None = None) -> Iterato
         try:
             client = Client(scheduler, timeout="20s")
         except (OSError, TimeoutError) as err:
-            raise SweepError(f"--scheduler {scheduler}: cannot connect ({one_line_error(err)})") from None
+            raise SweepError.of("sweep.cannot_connect", scheduler=scheduler, reason=one_line_error(err)) from None
         try:
             _check_workers(client, scheduler)
             yield client
@@ -140,7 +140,7 @@ def connect(workers: int | None = None, scheduler: str | None = None) -> Iterato
         return
     n_workers = DEFAULT_WORKERS if workers is None else workers
     if n_workers < 1:
-        raise SweepError(f"--workers: need at least 1 worker (got {n_workers})")
+        raise SweepError.of("sweep.no_workers", got=n_workers)
     allowed = max(int(dask.config.get("distributed.scheduler.allowed-failures")), ALLOWED_FAILURES)
     # read by the scheduler when it starts; the local cluster's scheduler lives in this process
     with dask.config.set({"distributed.scheduler.allowed-failures": allowed}):

@@ -37,10 +37,11 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from szplan.data import i18n
 from szplan.data.limits import limit
 
 from ..errors import ScenarioError
-from ..runs.scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_dict, validation_message
+from ..runs.scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_dict, validation_error
 from ..runs.yaml_loader import load_yaml_file, one_line, show
 
 __all__ = [
@@ -73,9 +74,15 @@ class SweepError(ScenarioError):
     exits with status 2, like a bad scenario file.
     """
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, zh: str | None = None):
         # paths and values come from the file: keep the line bounded whatever they hold
-        super().__init__(one_line(message))
+        super().__init__(one_line(message), zh=one_line(zh) if zh else None)
+
+    @classmethod
+    def of(cls, key: str, **fields) -> SweepError:
+        err = super().of(key, **fields)
+        err.zh = one_line(err.zh or "")
+        return err
 
 
 class LhsRange(BaseModel):
@@ -303,10 +310,10 @@ def latin_hypercube(n_samples: int, n_dims: int, seed: int) -> np.ndarray:
 def _split(path: str, where: str) -> list[str]:
     parts = path.split(".")
     if not path or any(not p.strip() for p in parts):
-        raise SweepError(f"{where}: {show(path)} is not a dotted path like stock.nev_share_path.2030")
+        raise SweepError.of("sweep.not_a_path", where=where, path=show(path))
     if parts[0] in _RESERVED_PATHS and len(parts) == 1:
-        hint = "use seeds: instead" if parts[0] == "seed" else "set the sweep's name instead"
-        raise SweepError(f"{where}: {path} cannot be swept ({hint})")
+        raise SweepError.of("sweep.reserved_seed" if parts[0] == "seed" else "sweep.reserved_name", where=where,
+                            path=path)
     return parts
 
 
@@ -326,7 +333,7 @@ def apply_change(raw: dict[str, Any], path: str, value: Any, *, where: str = "sw
             nxt = node[part] = {}
         if not isinstance(nxt, dict):
             prefix = ".".join(parts[: depth + 1])
-            raise SweepError(f"{where}: {path}: {prefix} is {show(nxt)}, not a mapping to descend into")
+            raise SweepError.of("sweep.not_a_mapping", where=where, path=path, prefix=prefix, value=show(nxt))
         node = nxt
     node[parts[-1]] = copy.deepcopy(value)
 
@@ -339,10 +346,11 @@ def _check_overlaps(sections: list[tuple[str, list[str]]], origin: str) -> None:
         for path in paths:
             for other_section, other in seen:
                 if path == other:
-                    raise SweepError(f"{origin}: {section}.{path}: also given in {other_section}")
+                    raise SweepError.of("sweep.given_twice", origin=origin, path=f"{section}.{path}",
+                                        other=other_section)
                 if other.startswith(path + ".") and other_section != section:
-                    raise SweepError(f"{origin}: {section}.{path}: would overwrite "
-                                     f"{other_section}.{other}; give the whole value in one place")
+                    raise SweepError.of("sweep.overwrites", origin=origin, path=f"{section}.{path}",
+                                        other=f"{other_section}.{other}")
             seen.append((section, path))
 
 
@@ -365,16 +373,15 @@ def sweep_from_dict(raw: Any, *, origin: str = "sweep", base_dir: str | Path | N
         path that leads nowhere, or a point whose scenario is invalid.
     """
     if not isinstance(raw, dict):
-        raise SweepError(f"{origin}: expected a mapping of fields, got {type(raw).__name__}")
+        raise SweepError.of("error.not_a_mapping", origin=origin, got=type(raw).__name__)
     try:
         spec = _SweepFile.model_validate(raw)
     except ValidationError as err:
-        raise SweepError(validation_message(err, origin)) from None
+        raise validation_error(err, origin, SweepError) from None
     # the size first: a typo in a grid must not build millions of scenarios before it is refused
     n_runs = spec.n_runs()
     if n_runs > MAX_RUNS:
-        raise SweepError(f"{origin}: the sweep has {n_runs:,} runs (points x seeds); at most {MAX_RUNS:,} "
-                         "are allowed (data/params/limits.csv): make the grid or the seeds smaller")
+        raise SweepError.of("sweep.too_many_runs", origin=origin, runs=f"{n_runs:,}", most=f"{MAX_RUNS:,}")
 
     base = _load_base(spec.base, origin, base_dir)
     lhs_paths = sorted(spec.lhs.parameters) if spec.lhs else []
@@ -407,7 +414,7 @@ def sweep_from_dict(raw: Any, *, origin: str = "sweep", base_dir: str | Path | N
         try:
             scenario = scenario_from_dict(scenario_raw, origin=f"{origin}: point {index} ({_label(changes)})")
         except ScenarioError as err:
-            raise SweepError(str(err)) from None
+            raise SweepError(str(err), zh=err.zh) from None
         points.append(Point(index, changes, scenario))
 
     if isinstance(spec.seeds, int):
@@ -438,7 +445,7 @@ def _load_base(base: str | dict[str, Any], origin: str, base_dir: str | Path | N
         try:
             return scenario_from_dict(base, origin=f"{origin}: base")
         except ScenarioError as err:
-            raise SweepError(str(err)) from None
+            raise SweepError(str(err), zh=err.zh) from None
     target: str | Path = base
     if base not in builtin_scenarios():
         target = Path(base).expanduser()
@@ -447,7 +454,7 @@ def _load_base(base: str | dict[str, Any], origin: str, base_dir: str | Path | N
     try:
         return load_scenario(target)
     except ScenarioError as err:
-        raise SweepError(f"{origin}: base: {err}") from None
+        raise SweepError(f"{origin}: base: {err}", zh=f"{origin}：base：{i18n.error_text(err, 'zh')}") from None
 
 
 def load_sweep(path: str | Path) -> SweepSpec:

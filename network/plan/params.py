@@ -9,6 +9,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
 
 from szplan.data import data_path
+from szplan.data.i18n import Problem
 from szplan.data.limits import limit
 
 __all__ = ["SitingParams", "ServiceArea", "siting_defaults", "default_service_areas"]
@@ -96,7 +97,7 @@ class SitingParams(BaseModel):
     def _increasing(cls, years: list[int]) -> list[int]:
         for before, after in zip(years[:-1], years[1:], strict=True):
             if after <= before:
-                raise ValueError(f"phase years must increase (got {before} then {after})")
+                raise Problem("params.phase_years_order", before=before, after=after)
         return years
 
     @field_validator("grid_headroom_kw")
@@ -104,8 +105,7 @@ class SitingParams(BaseModel):
     def _known_zones(cls, headroom: dict[int, float]) -> dict[int, float]:
         unknown = sorted(set(headroom) - zone_ids())
         if unknown:
-            raise ValueError(f"zone {unknown[0]} is not one of the {len(zone_ids())} shipped traffic zones "
-                             f"(shenzhen/taz_zones.geojson)")
+            raise Problem("params.unknown_zone", zone=unknown[0], n=len(zone_ids()))
         return headroom
 
     def headroom_kw(self, zone_id: int) -> float:

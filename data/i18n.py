@@ -1,6 +1,6 @@
 """One message catalogue, Simplified Chinese and English, for the command line and the dashboard.
 
-The messages live in ``fleetsim/i18n_data/messages.csv`` (``key, en, zh``), one row per message,
+The messages live in ``data/messages.csv`` (``key, en, zh``), one row per message,
 ``str.format`` fields in braces. :func:`text` looks a key up in a language; :func:`language`
 picks the language from an explicit choice, else the locale (``LC_ALL``, ``LC_MESSAGES``,
 ``LANG``, ``LANGUAGE``), else English. The module needs only the standard library, so any
@@ -13,11 +13,12 @@ import functools
 import os
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "catalogue", "language", "text", "verdict_text", "figure_name", "unit_name"]
+__all__ = ["LANGUAGES", "catalogue", "language", "text", "verdict_text", "figure_name", "unit_name", "error_text",
+           "Translatable", "Problem"]
 
 #: the languages of the catalogue, the default first
 LANGUAGES = ("en", "zh")
-_FILE = Path(__file__).resolve().parent / "i18n_data" / "messages.csv"
+_FILE = Path(__file__).resolve().parent / "messages.csv"
 
 
 @functools.lru_cache(maxsize=1)
@@ -28,6 +29,8 @@ def catalogue() -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for row in rows:
         key = row["key"].strip()
+        if None in row or any(row.get(lang) is None for lang in LANGUAGES):
+            raise ValueError(f"{_FILE.name}: key {key!r} has not the three fields key, en, zh (quote a comma)")
         if key in out:
             raise ValueError(f"{_FILE.name}: key {key!r} appears twice")
         out[key] = {lang: row[lang] for lang in LANGUAGES}
@@ -80,3 +83,32 @@ def unit_name(unit: str, lang: str = "en") -> str:
     """A unit in ``lang`` (``unit.<unit>`` when catalogued, else as given)."""
     key = f"unit.{unit}"
     return text(key, lang) if key in catalogue() else str(unit)
+
+
+def error_text(err: BaseException, lang: str = "en") -> str:
+    """An error's message in ``lang``: its Chinese text (``err.zh``) when asked and known."""
+    localised = getattr(err, "zh", None) if lang == "zh" else None
+    return localised or str(err)
+
+
+class Translatable:
+    """Mixin of the packages' error classes: an error made by :meth:`of` from a catalogue message
+    carries its Chinese text (``zh``) beside the English one (``str``)."""
+
+    zh: str | None = None
+
+    @classmethod
+    def of(cls, key: str, **fields):
+        """The error of catalogue message ``key`` with ``fields``, in both languages."""
+        err = cls(text(key, "en", **fields))
+        err.zh = text(key, "zh", **fields)
+        return err
+
+
+class Problem(Translatable, ValueError):
+    """A parameter model's own check failing inside validation, by catalogue key, so that the
+    error can be said in either language (``str`` is English, ``zh`` Chinese)."""
+
+    def __init__(self, key: str, **fields):
+        super().__init__(text(key, "en", **fields))
+        self.zh = text(key, "zh", **fields)
