@@ -10,6 +10,7 @@ from szplan.fleetsim.sim.agents import integer_weights
 from szplan.fleetsim.sim.daytypes import design_day
 from szplan.fleetsim.sim.simulate import year_stations
 from szplan.fleetsim.sim.metrics import SLOT_MIN
+from szplan.fleetsim.sim.params import sim_constants
 from szplan.fleetsim.runs.scenario import load_scenario
 from szplan.fleetsim.sim.simulate import fleet_of_year, simulate_day
 
@@ -161,3 +162,80 @@ def test_nearest_stations_are_the_first_of_a_stable_sort():
         zones, members, k = rng.integers(1, 20), rng.integers(1, 60), int(rng.integers(1, 12))
         key = rng.integers(0, 6, (zones, members)).astype(float)
         assert (_first_k_stable(key, k) == np.argsort(key, axis=1, kind="stable")[:, :k]).all()
+
+
+# ---------------------------------------------------------------- sessions worked by hand
+def _hand_model(capacity, level, max_kw, home_charger):
+    """A model of one zone, two DC 120 kW piles (resource 0) and one AC 7 kW pile (resource 1)
+    for the given cars; every car drives one block 05:00-18:00 and answers no prices."""
+    from szplan.fleetsim.sim.agents import MAX_BLOCKS, Agents
+    from szplan.fleetsim.sim.engine import FleetModel
+    from szplan.fleetsim.sim.infrastructure import Infrastructure
+    from szplan.fleetsim.sim.rules import Rules
+
+    n = len(capacity)
+    ones, no = np.ones(n), np.zeros(n, dtype=bool)
+    blocks = np.full((n, MAX_BLOCKS, 2), np.nan)
+    blocks[:, 0] = (300.0, 1080.0)
+    agents = Agents(segment=np.array(["private_car"] * n), powertrain=np.array(["BEV"] * n),
+                    weight=np.ones(n, dtype=np.int64), base_zone=np.zeros(n, dtype=np.int64),
+                    work_zone=np.zeros(n, dtype=np.int64), depot=np.full(n, -1, dtype=np.int64),
+                    daily_km=40 * ones, capacity=np.asarray(capacity, float), per_km=0.15 * ones,
+                    fuel_per_km=0 * ones, start_level=np.asarray(level, float),
+                    home_charger=np.asarray(home_charger, bool), blocks=blocks, active=~no, responsive=no,
+                    ac_user=~np.asarray(home_charger, bool), roam_zone=np.zeros((n, MAX_BLOCKS), dtype=np.int64),
+                    timer_u=0 * ones)
+    infra = Infrastructure(stations=pd.DataFrame({"station_id": ["dc", "ac"]}), res_station=np.array([0, 1]),
+                           res_equipment=np.array(["dc_120kw", "ac_7kw"]), res_zone=np.array([0, 0]),
+                           res_count=np.array([2, 1]), res_capacity=np.array([2, 1]),
+                           res_rate=np.array([120.0, 7.0]), res_service_min=np.array([30.0, 30.0]),
+                           nearest={"dc_public": np.array([[0]]), "ac_public": np.array([[1]])},
+                           depot_resource=np.zeros(0, dtype=np.int64))
+    cap = np.asarray(capacity, float)
+    rules = Rules(reserve=0.1 * cap, charge_to_soc=0.8 * ones, break_below=0 * ones, base_below=0.9 * cap,
+                  end_below=0 * ones, end_at_ac=no, max_kw=np.asarray(max_kw, float), hybrid=no, slowdown=ones,
+                  commuter=no, family=["dc_public"] * n, plugs_at_base=np.asarray(home_charger, bool))
+    return FleetModel(agents, infra, rules, time_min=np.zeros((1, 1)), dist_km=np.zeros((1, 1)),
+                      valley_public=(0.0, 480.0), valley_home=(0.0, 480.0))
+
+
+def test_sessions_by_hand_power_cap_and_plug_handling():
+    """Four sessions worked by hand: energy = min(pile kW, car kW) x minutes after the 2 plug-handling
+    minutes / 60, below the taper (80%) so the power is constant.
+
+    * DC: a 60 kWh car at 20% that accepts 100 kW on a 120 kW pile, to 80%: 36 kWh at 100 kW,
+      21.6 min, from minute 2 to 23.6 (at 120 kW it would take 18 min);
+    * DC, dwell-limited: the same car leaving at minute 12: 10 x 100 / 60 = 16.667 kWh (not 20 kWh
+      at the pile's 120 kW, not 20 kWh over 12 minutes);
+    * public AC, dwell-limited: a 60 kWh car at 20% plugged in at minute 0, leaving at minute 60:
+      7 kW over minutes 2 to 60, 58 x 7 / 60 = 6.7667 kWh (not 7 kWh over the whole hour);
+    * home: a 100 kWh car at 10% that accepts 3.3 kW AC, home at 20:00 and leaving at 05:00:
+      3.3 kW from 20:02 to 29:00, 538 x 3.3 / 60 = 29.59 kWh (not 7 kW, not from 20:00)."""
+    handling = 2.0
+    assert sim_constants()["plug_handling_min"] == handling
+    model = _hand_model(capacity=[60.0, 60.0, 100.0, 60.0], level=[12.0, 12.0, 10.0, 12.0],
+                        max_kw=[100.0, 100.0, 3.3, 100.0], home_charger=[False, False, True, False])
+
+    # the public sessions all from minute 0, on their own piles
+    model.env.process(model._serve(0, 0, target_soc=0.8, dwell_end=None))
+    model.env.process(model._serve(3, 0, target_soc=0.8, dwell_end=12.0))
+    model.env.process(model._plug_ac(1, 0, dwell_end=60.0, defer=False))
+    model.env.run()
+    model.home_at[2] = 1200.0
+    s = model.session_table().set_index("agent")
+    dc, ac = s.loc[0], s.loc[1]
+    assert dc["resource"] == 0 and dc["power"] == 100.0 and dc["energy"] == pytest.approx(36.0)
+    assert (dc["start_min"], dc["charge_start_min"]) == (0.0, handling)
+    assert dc["charge_end_min"] == pytest.approx(23.6) and dc["end_min"] == pytest.approx(23.6)
+    short = s.loc[3]
+    assert (short["charge_start_min"], short["charge_end_min"], short["end_min"]) == (handling, 12.0, 12.0)
+    assert short["energy"] == pytest.approx(10 * 100 / 60) == pytest.approx(16.667, abs=1e-3)
+    assert ac["resource"] == 1 and ac["power"] == 7.0
+    assert (ac["start_min"], ac["charge_start_min"], ac["charge_end_min"], ac["end_min"]) == (0.0, handling, 60.0, 60.0)
+    assert ac["energy"] == pytest.approx(58 * 7 / 60) == pytest.approx(6.7667, abs=1e-4)
+    assert model.level[:2] == pytest.approx([48.0, 12.0 + 58 * 7 / 60])
+
+    home = model.settle_home_charging().set_index("agent").loc[2]
+    assert home["power"] == pytest.approx(3.3)
+    assert (home["charge_start_min"], home["charge_end_min"]) == (1200.0 + handling, 1740.0)
+    assert home["energy"] == pytest.approx(538 * 3.3 / 60) == pytest.approx(29.59)

@@ -73,6 +73,71 @@ def _brute_cover(cost, w, p, radius):
                for s in itertools.combinations(range(cost.shape[1]), p))
 
 
+# Two demands, three sites: demand 0 costs 0, 10, 20 to the sites, demand 1 costs 12, 12, 0.
+# By hand, p = 1: site 0 costs 0 + 12 = 12, site 1 10 + 12 = 22, site 2 20 + 0 = 20; p = 2: {0, 2}
+# costs 0; p = 3: 0. Columns of the radius model (one per level with at least p sites beyond it;
+# the last level never): p = 1: levels 0 and 10 of demand 0 (2 and 1 sites beyond) and level 0 of
+# demand 1 (2 beyond), 3 columns; p = 2: level 0 of each demand (2 beyond), while level 10 of
+# demand 0 has only site 2 beyond and is dropped, 2 columns; p = 3: none.
+_HAND_COST = np.array([[0.0, 10.0, 20.0], [12.0, 12.0, 0.0]])
+_HAND_OPTIMUM = {1: 12.0, 2: 0.0, 3: 0.0}
+_HAND_COLUMNS = {1: 3, 2: 2, 3: 0}
+
+
+def _solve_radius_model(weighted, p):
+    from szplan.network.siting import _mip
+    from szplan.network.siting.median import _radius_model
+
+    solver, y, constant, n_z = _radius_model(weighted, p, np.zeros(weighted.shape[1], dtype=bool))
+    outcome = _mip.solve(solver, time_limit_s=None, what="test")
+    chosen = [j for j, var in enumerate(y) if var.solution_value() > 0.5]
+    return constant + outcome.objective, chosen, n_z
+
+
+def test_radius_model_drops_only_levels_some_open_site_is_within():
+    """The radius formulation alone, without the heuristic or the Lagrangian reduction, against
+    the hand-worked matrix above (optimum and number of columns) and against brute force over
+    every p-subset of small random matrices: the model's optimum is the p-median optimum and its
+    chosen sites cost that much."""
+    for p, best in _HAND_OPTIMUM.items():
+        value, chosen, n_z = _solve_radius_model(_HAND_COST, p)
+        assert value == pytest.approx(best) and len(chosen) == p
+        assert _HAND_COST[:, chosen].min(axis=1).sum() == pytest.approx(best)
+        assert n_z == _HAND_COLUMNS[p]
+    rng = np.random.default_rng(7)
+    for _ in range(12):
+        n, m = rng.integers(2, 7), rng.integers(2, 6)
+        cost = rng.integers(0, 8, size=(n, m)).astype(float)  # ties are common: several sites per level
+        for p in range(1, m + 1):
+            best = _brute_median(cost, np.ones(n), p)
+            value, chosen, _ = _solve_radius_model(cost, p)
+            assert value == pytest.approx(best)
+            assert cost[:, chosen].min(axis=1).sum() == pytest.approx(best)
+
+
+def test_p_median_from_the_worst_start_reaches_the_brute_force_optimum(monkeypatch):
+    """With the heuristic start replaced by the worst p-subset, the exact solve itself (reduction
+    and radius model) must find the optimum: checked against brute force over every p-subset of
+    small random matrices and of the hand-worked matrix above."""
+    from szplan.network.siting import median as median_mod
+
+    def subsets(cost, p):
+        return [(float(cost[:, list(s)].min(axis=1).sum()), s) for s in itertools.combinations(range(cost.shape[1]), p)]
+
+    rng = np.random.default_rng(7)
+    cases = [(_HAND_COST, 1), (_HAND_COST, 2)]
+    for _ in range(20):
+        cost = rng.integers(0, 10, size=(rng.integers(2, 8), rng.integers(2, 7))).astype(float)
+        cases += [(cost, p) for p in range(1, cost.shape[1])]
+    for cost, p in cases:
+        worst = np.array(max(subsets(cost, p))[1])
+        monkeypatch.setattr(median_mod, "interchange", lambda weighted, columns, worst=worst: worst)
+        result = p_median(cost, p=p)
+        assert result.status == "optimal"
+        assert result.objective == pytest.approx(min(subsets(cost, p))[0])
+        assert validate_p_median(cost, result, p=p) == pytest.approx(result.objective)
+
+
 @pytest.fixture(scope="module")
 def small_cost() -> np.ndarray:
     return read_pmed(ORLIB / "pmed1.txt").cost[:40, :12]

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from szplan import demand as stock_model
+from szplan.data import data_path
 from szplan.fleetsim.sim.infrastructure import station_inventory
 from szplan.fleetsim.runs.scenario import load_scenario
 from szplan.fleetsim.sim.simulate import simulate_day
 from szplan.fleetsim.runs.site import demand_from_day, existing_capacity
 from szplan.network import new_station_table, travel_matrices
-from szplan.network.queueing import erlang_c_wait_quantile
+from szplan.network.queueing import erlang_c_wait_quantile, servers_for_service_level
 from szplan.network.siting.errors import SitingError
 from szplan.network.plan.params import SitingParams
 from szplan.network.plan.phase import FAMILY_EQUIPMENT, plan_capex, plan_phase, validate_plan
@@ -52,6 +54,50 @@ def test_plan_is_valid_and_meets_the_service_level(instance):
         arrivals_h = row.peak_erlangs * 60 / row.service_min
         assert erlang_c_wait_quantile(arrivals_h, row.service_min, servers, 0.95) <= 10.0 + 1e-9
     assert plan.capex_cny == pytest.approx(plan_capex(plan.units, params))
+
+
+def _cap_in_data() -> float:
+    table = pd.read_csv(data_path("params", "siting.csv")).set_index("parameter")
+    return float(table.at["peak_utilisation", "value"])
+
+
+def test_utilisation_cap_sizes_a_site_by_hand():
+    """One zone, 720 public DC sessions a day of 30 min with 1/16 in the busiest hour: 720 / 16 x
+    30 / 60 = 22.5 erlangs. Erlang C alone needs 28 piles for 95% waiting <= 10 min; the cap of
+    data/params/siting.csv (75%) needs 22.5 / 0.75 = 30, which is what the plan builds (capex 30 x
+    CNY 110,000 a DC 120 kW pile in equipment.csv + the CNY 2 M site of siting.csv); with 6 piles
+    standing, 24 new ones and no site cost."""
+    cap = _cap_in_data()
+    assert cap == 0.75
+    params = SitingParams(min_integrated_sites=0)
+    demand = pd.DataFrame({"family": ["dc_public"], "zone_id": [102], "arrivals_per_day": [720.0],
+                           "service_min": [30.0], "peak_share": [1 / 16]})
+    assert servers_for_service_level(22.5 * 60 / 30, 30.0, max_wait_min=10.0, share=0.95) == 28
+    for standing, new, capex in ((0.0, 30, 30 * 110_000 + 2_000_000), (6.0, 24, 24 * 110_000)):
+        existing = pd.DataFrame({"family": ["dc_public"], "zone_id": [102], "units": [standing]})
+        plan = plan_phase(2025, demand, existing, zone_ids=np.array([102]), time_min=np.zeros((1, 1)),
+                          params=params)
+        row = plan.units.iloc[0]
+        assert len(plan.units) == 1 and row["peak_erlangs"] == pytest.approx(22.5)
+        assert row["new_units"] == new and plan.capex_cny == pytest.approx(capex)
+        assert row["expected_utilisation"] == pytest.approx(cap)
+        validate_plan(plan, demand, existing, params)
+
+
+def test_every_planned_site_stays_under_the_utilisation_cap(instance):
+    """Every planned site of the real plan: its busiest-hour load is at most the cap of
+    data/params/siting.csv times its units (standing ones in new-unit equivalents, e.g. a 60 kW pile
+    is half a 120 kW one). The reported ``expected_utilisation`` counts only whole standing units
+    (the Erlang C servers), so it may lie a little above the cap where fractional equivalents stand."""
+    params, plan = _plan(instance)
+    cap = _cap_in_data()
+    assert params.peak_utilisation == cap
+    busy = plan.units[plan.units["peak_erlangs"] > 0]
+    assert len(busy) > 50 and not busy["grid_capped"].any()
+    load = busy["peak_erlangs"] / (busy["existing_units"] + busy["new_units"])
+    assert load.max() <= cap + 1e-9
+    whole = busy[busy["existing_units"] == np.floor(busy["existing_units"])]
+    assert (whole["expected_utilisation"] <= cap + 1e-9).all()
 
 
 def test_plan_reaches_the_integrated_sites(instance):

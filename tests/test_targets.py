@@ -122,6 +122,26 @@ def test_verdict_bounds_by_hand():
     assert got["gap_pct"][0] == pytest.approx(20.28, abs=0.01)
 
 
+def test_band_is_relative_to_the_target_at_its_edges():
+    """Verdicts just inside and just outside the band, checked against the band worked out by hand
+    from the target: about 1.3 M +/- 5% is 1,235,000 to 1,365,000; at least 600,000 is within
+    up to 630,000. A band taken from the modelled value instead would end at 1.3 M / 0.95 =
+    1,368,421 and 1.3 M / 1.05 = 1,238,095 (and 631,579), so the values in between tell the two apart."""
+    assert 1.3e6 * 0.95 == pytest.approx(1_235_000) and 1.3e6 * 1.05 == pytest.approx(1_365_000)
+    modelled = [1_360_000, 1_366_000, 1_370_000, 1_236_000, 1_234_000, 629_000, 631_000]
+    got = target_verdict([1.3e6] * 5 + [6e5] * 2, modelled, ["about"] * 5 + ["at_least"] * 2)
+    assert list(got["verdict"]) == ["within", "exceeded", "exceeded", "within", "short", "within", "exceeded"]
+    assert list(got["met"]) == [True, False, False, True, False, True, True]
+    # the same rule through the target table, with a 10% band given by the caller
+    targets = pd.DataFrame({"target_id": ["a", "b"], "year": [2030] * 2, "metric": ["m1", "m2"],
+                            "value": [200.0, 200.0], "unit": "x", "bound": ["about", "about"]})
+    metrics = pd.DataFrame({"metric": ["m1", "m2"], "year": [2030] * 2, "value": [221.0, 181.0]})
+    table = evaluate_targets(metrics, targets=targets, about_tolerance=0.1)
+    # 200 +/- 10% is 180 to 220: 221 is above it, 181 inside (a band of 10% of 221 would hold 221,
+    # one of 10% of 181 would leave 181 short)
+    assert list(table["verdict"]) == ["exceeded", "within"]
+
+
 def test_verdict_rejects_unknown_bound():
     with pytest.raises(DemandError, match="bound"):
         target_verdict([1.0], [1.0], ["roughly"])
