@@ -253,8 +253,11 @@ def _size_by_erlang_c(units: pd.DataFrame, params: SitingParams) -> tuple[pd.Dat
         hit_grid = False
         if row["peak_erlangs"] > 0:
             arrivals_h = row["peak_erlangs"] * 60.0 / row["service_min"]
-            need = servers_for_service_level(arrivals_h, row["service_min"], max_wait_min=params.max_wait_min,
-                                             share=params.service_share)
+            # the queue's servers are whole piles: fractional standing equivalents the plan counted
+            # (a 60 kW pile is half a 120 kW one) must not let the reported utilisation pass the cap
+            need = max(servers_for_service_level(arrivals_h, row["service_min"], max_wait_min=params.max_wait_min,
+                                                 share=params.service_share),
+                       math.ceil(row["peak_erlangs"] / params.peak_utilisation - 1e-9))
             extra = max(need - servers, 0)
             if electric:
                 room = max(int(math.floor(kw_left[row["zone_id"]] / rate + 1e-9)), 0)
