@@ -155,7 +155,7 @@ def test_scenario_problems_in_chinese(tmp_path, capsys):
     bad.write_text("name: x\nyear: 2025\nseed: many\nsimulation:\n  sample: 1.7\n  bogus: 3\n", encoding="utf-8")
     assert main(["validate", str(bad), "--lang", "zh"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == ("fleetsim：错误：bad.yaml：seed：应为整数（实际为 'many'）；simulation.sample：应不大于 1.0"
+    assert err == ("fleetsim：错误：bad.yaml：seed：应为整数（实际为 'many'）；simulation.sample：应不大于 1"
                    "（实际为 1.7）；simulation.bogus：未知字段（值为 3）")
     assert main(["validate", str(bad), "--lang", "en"]) == 2
     assert "simulation.bogus: unknown field (value 3)" in capsys.readouterr().err
@@ -169,7 +169,7 @@ def test_scenario_problems_in_chinese(tmp_path, capsys):
     assert main(["validate", str(bad), "--lang", "zh"]) == 2
     assert "不允许使用锚点（&name）；请直接写出值（第 1 行第 4 列）" in capsys.readouterr().err
     assert main(["run", "--sample", "3", "--lang", "zh"]) == 2
-    assert "命令行：--sample：应不大于 1.0（实际为 3.0）" in capsys.readouterr().err
+    assert "命令行：--sample：应不大于 1（实际为 3.0）" in capsys.readouterr().err
 
 
 def test_stock_answer_in_chinese(capsys):

@@ -129,7 +129,7 @@ def _problem(item: dict, lang: str) -> str:
         return f"{where}: {item['msg'].removeprefix('Value error, ')}"
     key = f"validation.{kind}"
     if kind in ("missing", "extra_forbidden") or (lang == "zh" and key in i18n.catalogue()):
-        fields = {name: show(value) if isinstance(value, str) else value
+        fields = {name: show(value) if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else value
                   for name, value in (item.get("ctx") or {}).items()}
         return i18n.text(key, lang, where=where, got=got, **fields)
     return i18n.text("validation.other", lang, where=where, message=item["msg"], got=got)
