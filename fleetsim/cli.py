@@ -266,7 +266,7 @@ class _Formatter(argparse.HelpFormatter):
 
     def _get_help_string(self, action):
         text = action.help or ""
-        says_default = "%(default)" in text or "default" in text or "默认" in text
+        says_default = "default" in text or "默认" in text
         if not says_default and action.default not in (None, argparse.SUPPRESS, False) and action.option_strings:
             text += i18n.text("help.default_suffix", self.lang)
         return text
@@ -321,10 +321,10 @@ class _Parser(argparse.ArgumentParser):
 def _argv_lang(argv: list[str] | None) -> str:
     """The language ``--lang`` asks for in ``argv`` (before parsing: help is written in it), else
     the locale's; a wrong value is left for the parser to refuse."""
-    choice = None
-    for i, arg in enumerate(argv or []):
-        if arg == "--lang" and i + 1 < len(argv or []):
-            choice = (argv or [])[i + 1]
+    choice, argv = None, argv or []
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            choice = argv[i + 1]
         elif arg.startswith("--lang="):
             choice = arg.split("=", 1)[1]
     try:
