@@ -4,7 +4,8 @@ Run from anywhere: ``python benchmarks/bench_siting_classic.py``.  Instances
 are read from ``tests/instances/`` of this repository:
 
 * FRLM on the 25-node network (Kuby & Lim 2005), ranges 4-25 km, p = 1..5;
-* OR-Library p-median pmed1..pmed20 against ``pmedopt.txt``;
+* OR-Library p-median pmed1..pmed40 against ``pmedopt.txt`` (``--pmed-max``),
+  with the median and slowest solve time and a count of proven optima;
 * OR-Library cap41 and cap71 (split demand) against the published optima,
   plus single-source runs on cap71 and on cap41 with tripled capacities
   (cap41 itself cannot be single-sourced).
@@ -16,6 +17,7 @@ greedy heuristic is reported beside it with its distance from the optimum.
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -72,19 +74,28 @@ def bench_pmed(names: list[str]) -> None:
     print("\np-median, OR-Library")
     print(f"{'name':<7} {'n':>4} {'p':>4} {'time_s':>7} {'objective':>10} {'published':>10} {'status':>8} "
           f"{'gap':>6} {'kept':>5} {'greedy':>8} {'gap%':>6} {'greedy+swap':>11} {'gap%':>6}")
-    total_time = 0.0
+    times: list[float] = []
+    statuses: dict[str, int] = {}
+    mismatches: list[str] = []
     for name in names:
         inst = read_pmed(INSTANCES / "orlib" / f"{name}.txt")
         res = p_median(inst.cost, p=inst.p)
         validate_p_median(inst.cost, res, p=inst.p)
         gre = greedy_p_median(inst.cost, p=inst.p)
         swap = greedy_p_median(inst.cost, p=inst.p, improve=True)
-        total_time += res.solve_time_s
+        times.append(res.solve_time_s)
+        statuses[res.status] = statuses.get(res.status, 0) + 1
+        if res.objective != optima[name]:
+            mismatches.append(name)
         print(f"{name:<7} {inst.cost.shape[0]:>4} {inst.p:>4} {res.solve_time_s:>7.2f} {res.objective:>10.0f} "
               f"{optima[name]:>10.0f} {res.status:>8} {res.gap:>6.4f} {res.info['sites_kept']:>5} "
               f"{gre.objective:>8.0f} {_pct(gre.objective, res.objective, maximise=False):>6.2f} "
               f"{swap.objective:>11.0f} {_pct(swap.objective, res.objective, maximise=False):>6.2f}")
-    print(f"total p-median time: {total_time:.1f} s")
+    slowest = max(range(len(names)), key=times.__getitem__)
+    print(f"p-median times: median {statistics.median(times):.2f} s, slowest {times[slowest]:.2f} s "
+          f"({names[slowest]}), total {sum(times):.1f} s")
+    print("statuses: " + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
+          + f"; objective differs from pmedopt.txt: {', '.join(mismatches) or 'none'}")
 
 
 def bench_cap() -> None:
@@ -113,11 +124,12 @@ def bench_cap() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pmed-max", type=int, default=20, help="last pmedN to run (default 20)")
+    parser.add_argument("--pmed-max", type=int, default=40, help="last pmedN to run (default 40)")
+    parser.add_argument("--pmed-min", type=int, default=1, help="first pmedN to run (default 1)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     bench_frlm([4, 8, 12, 16, 20, 25], [1, 2, 3, 4, 5])
-    bench_pmed([f"pmed{k}" for k in range(1, args.pmed_max + 1)])
+    bench_pmed([f"pmed{k}" for k in range(args.pmed_min, args.pmed_max + 1)])
     bench_cap()
     print(f"\ntotal wall time: {time.perf_counter() - started:.1f} s")
 

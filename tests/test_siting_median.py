@@ -46,6 +46,25 @@ def test_pmed_reaches_published_optimum(name, optima):
     assert optima[name] <= improved.objective <= greedy.objective
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        # p = 10 on 500 vertices: the LP bound is 0.4% short, which the
+        # Lagrangian elimination alone left to a 120 s SCIP timeout
+        "pmed22",
+        # p = 10 on 900 vertices, the largest of the formerly unproven ones
+        pytest.param("pmed39", marks=pytest.mark.slow),
+    ],
+)
+def test_hard_pmed_is_proven_optimal(name, optima):
+    inst = read_pmed(ORLIB / f"{name}.txt")
+    result = p_median(inst.cost, p=inst.p)
+    assert result.status == "optimal" and result.gap == 0.0
+    assert result.objective == optima[name] == result.bound
+    assert result.info["lagrangian_bound"] < optima[name]  # a real gap was closed by branching
+    assert validate_p_median(inst.cost, result, p=inst.p) == optima[name]
+
+
 def test_time_limit_returns_a_valid_feasible_solution():
     inst = read_pmed(ORLIB / "pmed6.txt")
     result = p_median(inst.cost, p=inst.p, time_limit_s=0.2)

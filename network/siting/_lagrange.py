@@ -102,14 +102,15 @@ def reduce_sites(
     margin = 1e-9 * max(1.0, abs(upper_bound))
     # With integer costs every objective is an integer, so a solution can
     # only improve on the incumbent by at least 1.
-    threshold = upper_bound - 1.0 if _integral(weighted) else upper_bound
+    threshold = upper_bound - 1.0 if is_integral(weighted) else upper_bound
     keep = open_bound <= threshold + margin
     keep[incumbent] = True
     must_open = closed_bound > threshold + margin
-    if _integral(weighted):
+    if is_integral(weighted):
         value = float(np.ceil(value - margin))
     return Reduction(value, keep, must_open & keep, it)
 
 
-def _integral(weighted: np.ndarray) -> bool:
+def is_integral(weighted: np.ndarray) -> bool:
+    """Whether every cost is an integer, so every objective is one too."""
     return bool(np.all(weighted == np.round(weighted)))

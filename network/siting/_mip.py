@@ -1,4 +1,9 @@
-"""Thin, deterministic wrapper around OR-Tools' ``pywraplp`` SCIP backend."""
+"""Thin, deterministic wrapper around OR-Tools' ``pywraplp`` SCIP backend.
+
+Linear relaxations that are re-solved many times as rows are added (the
+p-median's distance-level generation) use GLOP, which keeps its basis
+between solves.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +47,24 @@ def new_solver(*, scip_params: str = "") -> pywraplp.Solver:
     if scip_params and not solver.SetSolverSpecificParametersAsString(scip_params):
         raise SitingError(f"solver: SCIP rejected parameters {scip_params!r}")
     return solver
+
+
+def new_lp_solver() -> pywraplp.Solver:
+    """Create a GLOP linear-programming solver (warm-started on re-solves)."""
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    if solver is None:
+        raise SitingError("solver: OR-Tools was built without GLOP")
+    return solver
+
+
+def solve_lp(solver: pywraplp.Solver, *, what: str) -> float | None:
+    """Solve a linear program; return its optimal value, or ``None`` if infeasible."""
+    status = solver.Solve()
+    if status == pywraplp.Solver.INFEASIBLE:
+        return None
+    if status != pywraplp.Solver.OPTIMAL:
+        raise SitingError(f"{what}: the linear relaxation stopped with status {status}")
+    return float(solver.Objective().Value())
 
 
 def solve(

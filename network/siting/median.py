@@ -9,13 +9,14 @@ The exact p-median proceeds in three steps, all exact:
 2. Lagrangian site elimination (:mod:`network.siting._lagrange`): sites that
    cannot be in any solution better than that bound are dropped, sites that
    must be in every such solution are fixed open;
-3. the radius formulation of Elloumi (2010) on the surviving sites, solved
-   by SCIP.  For demand ``i`` with distinct costs ``D_1 < ... < D_K`` it uses
-   ``z_ik`` = "no open site within ``D_k``", chained as
-   ``z_ik >= z_i,k-1 - sum_{c_ij = D_k} y_j``; its LP bound equals that of the
-   strong formulation but it has one column per distinct distance instead
-   of one per site.  Levels with fewer than ``p`` sites beyond them are
-   dropped because some open site is always within them.
+3. the radius formulation of Elloumi (2010) on the surviving sites with its
+   distance levels generated as needed (Garcia, Labbe & Marin 2011;
+   :mod:`network.siting._levels`): the linear relaxation gets the levels
+   that give it the strong LP bound, SCIP branches, and levels are added
+   where an integer solution is priced below its true cost, until the
+   optimum is priced exactly or the bound meets the incumbent.  On the
+   OR-Library instances a few levels per demand suffice, against one per
+   distinct distance in the full formulation.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ import numpy as np
 
 from . import _mip
 from ._inputs import as_matrix, as_vector, check_count, check_scalar, check_time_limit, sort_ids
-from ._lagrange import reduce_sites
 from ._heuristics import interchange, median_greedy_columns
-from .errors import SitingError
+from ._lagrange import is_integral, reduce_sites
+from ._levels import solve_levels
 from .result import SitingResult
 
 __all__ = ["max_covering", "p_median"]
@@ -83,40 +84,6 @@ def median_result(
     )
 
 
-def _radius_model(weighted: np.ndarray, p: int, must_open: np.ndarray) -> tuple[Any, list, float, int]:
-    """Build the reduced radius formulation; return solver, y vars, constant, #z."""
-    n, m = weighted.shape
-    solver = _mip.new_solver()
-    y = [solver.BoolVar(f"y[{j}]") for j in range(m)]
-    for j in np.flatnonzero(must_open):
-        y[j].SetLb(1.0)
-    card = solver.Constraint(p, p)
-    for var in y:
-        card.SetCoefficient(var, 1)
-    objective = solver.Objective()
-    constant, n_z = 0.0, 0
-    for i in range(n):
-        row = weighted[i]
-        levels = np.unique(row)
-        within = np.searchsorted(np.sort(row), levels, side="right")
-        constant += float(levels[0])
-        prev = None
-        for k in range(levels.size - 1):
-            if within[k] >= m - p + 1:
-                break
-            z = solver.NumVar(0.0, 1.0, "")
-            objective.SetCoefficient(z, float(levels[k + 1] - levels[k]))
-            ct = solver.Constraint(1.0 if prev is None else 0.0, solver.infinity())
-            ct.SetCoefficient(z, 1)
-            if prev is not None:
-                ct.SetCoefficient(prev, -1)
-            for j in np.flatnonzero(row == levels[k]):
-                ct.SetCoefficient(y[j], 1)
-            prev, n_z = z, n_z + 1
-    objective.SetMinimization()
-    return solver, y, constant, n_z
-
-
 def p_median(
     cost: Any,
     *,
@@ -162,32 +129,20 @@ def p_median(
     }
     if kept.size == p or red.lower_bound >= upper - 1e-9 * max(1.0, abs(upper)):
         # The heuristic solution already meets a valid lower bound.
-        info["n_radius_columns"] = 0
+        info["n_levels"] = 0
         return median_result(arr, rows, cols, w, incumbent, method="exact", status="optimal",
                              gap=0.0, bound=red.lower_bound, started=started, info=info)
-    remaining = None if time_limit_s is None else max(0.001, time_limit_s - (time.perf_counter() - started))
-    solver, y, constant, n_z = _radius_model(weighted[:, kept], p, red.must_open[kept])
-    info["n_radius_columns"] = n_z
-    # Start SCIP from the incumbent so its bound-based pruning is active
-    # from the root.
-    in_incumbent = set(incumbent.tolist())
-    solver.SetHint(y, [1.0 if j in in_incumbent else 0.0 for j in kept])
-    try:
-        outcome = _mip.solve(solver, time_limit_s=remaining, what="p_median", allow_infeasible=True)
-    except SitingError:
-        if time_limit_s is None:
-            raise
-        # Out of time before SCIP found anything: the incumbent stands.
-        gap = _mip.relative_gap(upper, red.lower_bound, optimal=False)
-        return median_result(arr, rows, cols, w, incumbent, method="exact", status="feasible",
-                             gap=gap, bound=red.lower_bound, started=started, info=info)
+    deadline = None if time_limit_s is None else started + time_limit_s
+    outcome = solve_levels(weighted[:, kept], p, red.must_open[kept], np.flatnonzero(np.isin(kept, incumbent)),
+                           upper, deadline=deadline, integral=is_integral(weighted))
+    info.update(radius_lp_bound=outcome.lp_bound, n_levels=outcome.n_levels, mip_rounds=outcome.mip_rounds,
+                solver_time_s=outcome.solver_time_s)
     if outcome.infeasible:
         # The fixings keep only solutions better than the incumbent; none
         # exists, so the incumbent is optimal.
         return median_result(arr, rows, cols, w, incumbent, method="exact", status="optimal",
                              gap=0.0, bound=upper, started=started, info=info)
-    info["solver_time_s"] = outcome.wall_time_s
-    chosen = kept[[k for k, var in enumerate(y) if var.solution_value() > 0.5]]
+    chosen = incumbent if outcome.columns is None else kept[outcome.columns]
     result = median_result(arr, rows, cols, w, chosen, method="exact", status="feasible",
                            gap=0.0, bound=None, started=started, info=info)
     if result.objective > upper:
@@ -195,11 +150,11 @@ def p_median(
                                gap=0.0, bound=None, started=started, info=info)
     # The reduced model only holds solutions better than the incumbent, so
     # its bound is global only up to the incumbent's value.
-    bound = min(max(constant + outcome.bound, red.lower_bound), upper)
+    bound = min(max(outcome.bound, red.lower_bound), upper)
     status = "optimal" if outcome.optimal else "feasible"
     gap = _mip.relative_gap(result.objective, bound, optimal=outcome.optimal)
-    log.info("p_median p=%d: objective %.6g, %d of %d sites kept (%s)",
-             p, result.objective, kept.size, len(cols), status)
+    log.info("p_median p=%d: objective %.6g, %d of %d sites kept, %d distance levels (%s)",
+             p, result.objective, kept.size, len(cols), outcome.n_levels, status)
     return replace(result, status=status, gap=gap, bound=bound, solve_time_s=time.perf_counter() - started)
 
 
