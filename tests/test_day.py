@@ -18,7 +18,7 @@ from szplan.fleetsim.sim.params import duty_params, sim_constants
 from szplan.fleetsim.sim.queues import station_queue
 from szplan.fleetsim.runs.scenario import load_scenario
 from szplan.fleetsim.sim.simulate import simulate_day, year_stations
-from szplan.fleetsim.sim.tariff import TariffParams, deferred_start_min, response_shares
+from szplan.fleetsim.sim.tariff import TariffParams, deferred_start_min, deferred_start_min_one, response_shares
 from szplan.fleetsim.sim.vpp import vpp_contribution_mw, vpp_params, vpp_table
 from szplan.network import load_equipment
 from szplan.network.queueing import erlang_c_mean_wait, erlang_c_wait_probability
@@ -140,16 +140,31 @@ def test_short_supply_is_reported_not_queued():
 
 
 # ---------------------------------------------------------------- time-of-use prices
-def test_deferred_start_by_hand():
+@pytest.mark.parametrize("deferred", [deferred_start_min, deferred_start_min_one])
+def test_deferred_start_by_hand(deferred):
     valley = (0.0, 480.0)
     # plugged in at 19:00, leaves at 07:30 next day, needs 3 h: starts at midnight + 10 min spread
-    assert deferred_start_min(1140.0, 1890.0, 180.0, valley, 10.0) == pytest.approx(1450.0)
+    assert deferred(1140.0, 1890.0, 180.0, valley, 10.0) == pytest.approx(1450.0)
     # needs 10 h: starts as late as still finishes before leaving (07:30 - 10 h = 21:30)
-    assert deferred_start_min(1140.0, 1890.0, 600.0, valley, 10.0) == pytest.approx(1290.0)
+    assert deferred(1140.0, 1890.0, 600.0, valley, 10.0) == pytest.approx(1290.0)
     # plugged in inside the valley: starts at once
-    assert deferred_start_min(1500.0, 1890.0, 60.0, valley, 10.0) == pytest.approx(1500.0)
+    assert deferred(1500.0, 1890.0, 60.0, valley, 10.0) == pytest.approx(1500.0)
     # plugged in at 05:00 (before the valley ends): at once too
-    assert deferred_start_min(300.0, 1000.0, 60.0, valley, 10.0) == pytest.approx(300.0)
+    assert deferred(300.0, 1000.0, 60.0, valley, 10.0) == pytest.approx(300.0)
+    # a valley in the middle of the day (12:00-14:00), plugged in at 15:00 of the next day: the
+    # valley after that, 12:00 of the day after
+    assert deferred(2340.0, 5000.0, 60.0, (720.0, 840.0), 0.0) == pytest.approx(2880.0 + 720.0)
+
+
+def test_scalar_deferred_start_equals_the_array_one():
+    rng = np.random.default_rng(4)
+    plug, need, spread = rng.uniform(0, 2880, 2000), rng.uniform(0, 600, 2000), rng.uniform(0, 60, 2000)
+    depart = plug + rng.uniform(0, 1200, 2000)
+    for valley in ((0.0, 480.0), (1380.0, 1440.0), (720.0, 840.0)):
+        vector = deferred_start_min(plug, depart, need, valley, spread)
+        scalar = [deferred_start_min_one(*row, valley, s) for *row, s in
+                  zip(plug.tolist(), depart.tolist(), need.tolist(), spread.tolist(), strict=True)]
+        assert np.array_equal(vector, np.array(scalar))
 
 
 def test_price_levers_move_the_response():

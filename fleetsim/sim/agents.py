@@ -33,6 +33,7 @@ not depend on the order in which events happen.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -87,6 +88,23 @@ class Agents:
 
     def __len__(self) -> int:
         return len(self.weight)
+
+    @functools.cached_property
+    def _segment_codes(self) -> tuple[np.ndarray, list[str]]:
+        codes, names = pd.factorize(self.segment)
+        return codes, list(names)
+
+    def per_segment(self, values: dict[str, float]) -> np.ndarray:
+        """``values[segment]`` for every agent (NaN where a segment has none); through integer
+        codes, as string look-ups on millions of agents take seconds."""
+        codes, names = self._segment_codes
+        table = np.array([values.get(name, np.nan) for name in names] + [np.nan], dtype=float)
+        return table[codes]
+
+    def of_segment(self, *names: str) -> np.ndarray:
+        """True for agents of one of the segments ``names``."""
+        codes, known = self._segment_codes
+        return np.isin(codes, [k for k, name in enumerate(known) if name in names])
 
     def block_km(self) -> np.ndarray:
         """Km of each block, (n, MAX_BLOCKS), 0 where absent."""

@@ -34,7 +34,7 @@ from .infrastructure import Infrastructure
 from .params import sim_constants
 from .queues import MonitoredResource
 from .rules import Rules
-from .tariff import deferred_start_min
+from .tariff import deferred_start_min, deferred_start_min_one
 
 __all__ = ["FleetModel", "SESSION_COLUMNS", "UNSERVED_COLUMNS"]
 
@@ -42,6 +42,17 @@ SESSION_COLUMNS = ["agent", "resource", "kind", "arrive_min", "start_min", "char
                    "end_min", "energy", "power", "dwell_end_min", "soc_start", "origin_zone"]
 UNSERVED_COLUMNS = ["agent", "family", "zone", "time_min", "energy", "reason"]
 _DAY_MIN = 1440.0
+
+
+class _StartsOn(simpy.Process):
+    """A SimPy process whose first step runs when ``event`` fires, instead of on an
+    ``Initialize`` event of its own: one scheduled event fewer per vehicle."""
+
+    def __init__(self, env: simpy.Environment, generator, event: simpy.Event):
+        simpy.Event.__init__(self, env)
+        self._generator = generator
+        self._target = event
+        event.callbacks.append(self._resume)
 
 
 class FleetModel:
@@ -62,13 +73,17 @@ class FleetModel:
     def __init__(self, agents: Agents, infra: Infrastructure, rules: Rules, *, time_min: np.ndarray,
                  dist_km: np.ndarray, valley_public: tuple[float, float], valley_home: tuple[float, float]):
         self.a, self.infra, self.rules = agents, infra, rules
-        self.time_min, self.dist_km = time_min, dist_km
+        # the processes read single entries, which plain lists give several times faster than arrays
+        self.time_rows, self.dist_rows = time_min.tolist(), dist_km.tolist()
+        self.nearest = {family: [[r for r in row if r >= 0] for row in table.tolist()]
+                        for family, table in infra.nearest.items()}
         self.valley_public, self.valley_home = valley_public, valley_home
         self.env = simpy.Environment()
         self.resources = [MonitoredResource(self.env, int(c)) for c in infra.res_capacity]
         self.reneged = np.zeros(len(self.resources), dtype=np.int64)  # weighted vehicles that left a queue
         equipment = load_equipment()
         self.res_kind = equipment.loc[infra.res_equipment, "supply"].to_numpy().tolist()
+        self.res_charges = [kind == "charging" for kind in self.res_kind]
         self.res_rate = infra.res_rate.tolist()
         self.res_zone = infra.res_zone.tolist()
         self.mean_service = infra.res_service_min.astype(float).tolist()
@@ -121,9 +136,13 @@ class FleetModel:
         idx = np.flatnonzero(need)
         blocks = self.a.blocks[idx].tolist()
         kms = self.block_km[idx].tolist()
+        starts = []
         for i, b, k in zip(idx.tolist(), blocks, kms, strict=True):
             plan = [(b0, b1, km) for (b0, b1), km in zip(b, k, strict=True) if b0 == b0]  # b0 != b0 for NaN
-            self.env.process(self._vehicle(i, plan))
+            first = self._next_decision(i, plan, 0, 0.0, 0.0, 0)
+            starts.append((min(first[0], plan[0][0] + _DAY_MIN), i, plan, first))
+        starts.sort(key=lambda s: (s[0], s[1]))
+        self.env.process(self._start_vehicles(starts))
         self.processes = len(idx)
         self._bulk_day(np.flatnonzero(~need))
         hours = 36
@@ -134,6 +153,19 @@ class FleetModel:
         self.env.run()
         if progress:
             progress(1.0)
+
+    def _start_vehicles(self, starts: list):
+        """Start each vehicle's process at its first decision, in time order.
+
+        Until then nothing can change its day (its energy is its own), so the process is not
+        created before: the event queue holds only vehicles already under way, and the one
+        timeout that wakes this starter also starts the vehicle, with no start-up event of its own.
+        """
+        env = self.env
+        for at, i, plan, first in starts:
+            wake = env.timeout(max(at - env.now, 0.0))
+            _StartsOn(env, self._vehicle(i, plan, first), wake)
+            yield wake
 
     def events_processed(self) -> int:
         """Events scheduled so far (SimPy numbers every event it schedules)."""
@@ -190,12 +222,15 @@ class FleetModel:
             done = 0.0
         return plan[-1][1] + delay, "end", len(plan), 0.0, energy, km
 
-    def _vehicle(self, i: int, plan: list):
+    def _vehicle(self, i: int, plan: list, first: tuple):
+        """One vehicle's day from its first decision ``first`` (see :meth:`_next_decision`)."""
         env = self.env
         delay, k, done, handled = 0.0, 0, 0.0, 0
         cycle_end = plan[0][0] + _DAY_MIN
+        decision = first
         while True:
-            at, kind, k, done, energy, km = self._next_decision(i, plan, k, done, delay, handled)
+            at, kind, k, done, energy, km = decision or self._next_decision(i, plan, k, done, delay, handled)
+            decision = None
             at = min(at, cycle_end)
             if at > env.now:
                 yield env.timeout(at - env.now)
@@ -250,8 +285,8 @@ class FleetModel:
             yield from self._seek(i, zone, r.family[i], cycle_end=cycle_end)
 
     def _wait_for_valley(self, i: int, need_min: float, cycle_end: float):
-        start = float(deferred_start_min(self.env.now, cycle_end, need_min, self.valley_public,
-                                         self.timer_spread * self.a.timer_u[i]))
+        start = deferred_start_min_one(self.env.now, cycle_end, need_min, self.valley_public,
+                                       self.timer_spread * self.a.timer_u[i])
         if start > self.env.now:
             yield self.env.timeout(start - self.env.now)
 
@@ -265,16 +300,15 @@ class FleetModel:
         """Take a free public AC pile near ``zone`` for the dwell; no queue (a driver who finds
         none free goes without). Returns whether the car plugged in."""
         level, per_km = self.level[i], self.a.per_km[i]
-        for r in self.infra.nearest["ac_public"][zone].tolist():
-            if r < 0:
-                break
+        dist_row, time_row = self.dist_rows[zone], self.time_rows[zone]
+        for r in self.nearest["ac_public"][zone]:
             res = self.resources[r]
-            if res.count >= res.capacity or self.dist_km[zone, self.res_zone[r]] * per_km > level:
+            if res.count >= res.capacity or dist_row[self.res_zone[r]] * per_km > level:
                 continue
-            t = self.time_min[zone, self.res_zone[r]]
+            t = time_row[self.res_zone[r]]
             if t > 0:
                 yield self.env.timeout(t)
-                km = self.dist_km[zone, self.res_zone[r]]
+                km = dist_row[self.res_zone[r]]
                 self._book(i, km * per_km, km)
             if res.count >= res.capacity:  # taken while driving there
                 continue
@@ -286,24 +320,29 @@ class FleetModel:
     def _seek(self, i: int, zone: int, family: str | None, *, cycle_end: float):
         """Drive to the best reachable candidate, balking at long queues and leaving queues that
         last too long. Returns False (and records unserved demand) if not served."""
-        candidates = [r for r in self.infra.nearest[family][zone].tolist() if r >= 0] if family else []
+        candidates = list(self.nearest[family][zone]) if family else []
         if self.depot_res[i] >= 0:
             candidates.append(int(self.depot_res[i]))
         origin = zone
         per_km, slow = self.a.per_km[i], self.rules.slowdown[i]
         wanted = self.rules.charge_to_soc[i] * self.capacity_list[i] - self.level[i]
         max_kw = self.rules.max_kw[i]
+        resources, res_zone, res_rate, res_charges = self.resources, self.res_zone, self.res_rate, self.res_charges
         tries = 0
         while candidates and tries < self.max_tries:
             best = None
+            dist_row, time_row = self.dist_rows[zone], self.time_rows[zone]
+            reach = self.level[i] + 1e-9
             for r in candidates:
-                dest = self.res_zone[r]
-                km = self.dist_km[zone, dest]
-                if km * per_km <= self.level[i] + 1e-9:
-                    t = self.time_min[zone, dest] * slow
+                dest = res_zone[r]
+                km = dist_row[dest]
+                if km * per_km <= reach:
+                    t = time_row[dest] * slow
                     # drivers weigh the trip, the queue and how fast the pile charges
-                    charge = wanted / min(self.res_rate[r], max_kw) * 60.0 if self.res_kind[r] == "charging" else 0.0
-                    score = t + self.resources[r].expected_wait_min(self.mean_service[r]) + charge
+                    charge = wanted / min(res_rate[r], max_kw) * 60.0 if res_charges[r] else 0.0
+                    res = resources[r]
+                    wait = 0.0 if res.count < res.capacity else res.expected_wait_min(self.mean_service[r])
+                    score = t + wait + charge
                     if best is None or score < best[0]:
                         best = (score, r, t, km)
             if best is None:
@@ -317,7 +356,7 @@ class FleetModel:
                 self._book(i, km * per_km, km)
             zone = self.res_zone[r]
             tries += 1
-            res = self.resources[r]
+            res = resources[r]
             last = not candidates or tries >= self.max_tries
             if not last and res.expected_wait_min(self.mean_service[r]) > self.balk_wait:
                 res.balked += self.weight_list[i]
@@ -340,14 +379,14 @@ class FleetModel:
         ``defer`` moves the power flow into the valley. Returns whether it was served."""
         env, res = self.env, self.resources[r]
         arrive = env.now
-        req = res.request()
-        if not req.triggered:
+        ticket = res.request()
+        if ticket is not None:
             if patience is None:
-                yield req
+                yield ticket
             else:
-                yield req | env.timeout(patience)
-                if not req.triggered:
-                    req.cancel()
+                yield ticket | env.timeout(patience)
+                if not ticket.triggered:
+                    res.give_up(ticket)
                     self.reneged[r] += self.weight_list[i]
                     return False
         res.record_wait(env.now - arrive)
@@ -366,15 +405,15 @@ class FleetModel:
             minutes = charge_minutes_one(soc, max(target_soc, soc), cap, power)
             flow_start = start + self.plug_handling
             if defer and dwell_end is not None:
-                flow_start = float(deferred_start_min(flow_start, dwell_end, minutes, self.valley_public,
-                                                      self.timer_spread * self.a.timer_u[i]))
+                flow_start = deferred_start_min_one(flow_start, dwell_end, minutes, self.valley_public,
+                                                    self.timer_spread * self.a.timer_u[i])
             if dwell_end is not None:
                 minutes = max(0.0, min(minutes, dwell_end - flow_start))
             new_soc = soc_after_one(soc, minutes, cap, power)
         flow_end = flow_start + minutes
         release = max(dwell_end, flow_end) if hold and dwell_end is not None else flow_end
         yield env.timeout(release - env.now)
-        res.release(req)
+        res.release()
         energy = (new_soc - soc) * cap
         self.level[i] += energy
         self.charged[i] += energy

@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from .agents import COMMUTE_SEGMENTS, Agents
 from .params import duty_params
@@ -48,9 +47,8 @@ def family_of(segment: str, powertrain: str) -> str | None:
     return "dc_public"
 
 
-def _per_segment(segments: np.ndarray, name: str, default: float | None = None) -> np.ndarray:
-    values = {s: d.get(name, default) for s, d in duty_params().items()}
-    return pd.Series(segments).map(values).to_numpy(dtype=float)
+def _per_segment(a: Agents, name: str, default: float = np.nan) -> np.ndarray:
+    return a.per_segment({s: d.get(name, default) for s, d in duty_params().items()})
 
 
 @dataclass
@@ -76,23 +74,23 @@ def agent_rules(a: Agents, *, has_depot_pile: np.ndarray, truck_speed_factor: fl
     seg, pt = a.segment, a.powertrain
     hybrid = pt == "PHEV"
     cap = a.capacity
-    reserve = np.where(hybrid, 0.0, _per_segment(seg, "seek_energy_soc") * cap)
-    break_soc = _per_segment(seg, "break_charge_below_soc", 0.0)
-    work_soc = _per_segment(seg, "work_charge_below_soc", 0.0)
-    commuter = np.isin(seg, COMMUTE_SEGMENTS)
+    reserve = np.where(hybrid, 0.0, _per_segment(a, "seek_energy_soc") * cap)
+    break_soc = _per_segment(a, "break_charge_below_soc", 0.0)
+    work_soc = _per_segment(a, "work_charge_below_soc", 0.0)
+    commuter = a.of_segment(*COMMUTE_SEGMENTS)
     # a commuter who uses public AC tops up at work; nobody else stops on the way
     break_soc = np.where(a.ac_user & commuter, np.maximum(break_soc, work_soc), break_soc)
     plugs_at_base = (a.home_charger | has_depot_pile) & np.isin(pt, ("BEV", "PHEV"))
-    end_soc = np.where(plugs_at_base | hybrid, 0.0, _per_segment(seg, "end_charge_below_soc", 0.0))
-    end_at_ac = _per_segment(seg, "end_charge_at_ac", 0.0) > 0
+    end_soc = np.where(plugs_at_base | hybrid, 0.0, _per_segment(a, "end_charge_below_soc", 0.0))
+    end_at_ac = _per_segment(a, "end_charge_at_ac", 0.0) > 0
     # only public-AC users charge overnight at AC; other cars without a home pile use DC when low
     end_soc = np.where(end_at_ac & ~a.ac_user, 0.0, end_soc)
     pairs = {(s, p): family_of(s, p) for s, p in set(zip(seg.tolist(), pt.tolist(), strict=True))}
     return Rules(
-        reserve=reserve, charge_to_soc=_per_segment(seg, "charge_to_soc"), break_below=break_soc * cap,
-        base_below=np.where(plugs_at_base, _per_segment(seg, "base_charge_below_soc", 0.0), 0.0) * cap,
-        end_below=end_soc * cap, end_at_ac=end_at_ac & a.ac_user, max_kw=_per_segment(seg, "max_charge_kw"),
-        hybrid=hybrid, slowdown=np.where(np.isin(seg, _TRUCKS), 1.0 / truck_speed_factor, 1.0), commuter=commuter,
+        reserve=reserve, charge_to_soc=_per_segment(a, "charge_to_soc"), break_below=break_soc * cap,
+        base_below=np.where(plugs_at_base, _per_segment(a, "base_charge_below_soc", 0.0), 0.0) * cap,
+        end_below=end_soc * cap, end_at_ac=end_at_ac & a.ac_user, max_kw=_per_segment(a, "max_charge_kw"),
+        hybrid=hybrid, slowdown=np.where(a.of_segment(*_TRUCKS), 1.0 / truck_speed_factor, 1.0), commuter=commuter,
         family=[pairs[(s, p)] for s, p in zip(seg.tolist(), pt.tolist(), strict=True)], plugs_at_base=plugs_at_base,
     )
 
@@ -118,22 +116,37 @@ def settle_start_levels(a: Agents, rules: Rules, *, active_share: np.ndarray, km
     top_up = np.where(gas, cap, top_up)
     # public AC at work and overnight charges to full
     break_top_up = np.where(a.ac_user, cap, top_up)
+    # which rule can apply to whom is decided once: the loop below runs days x blocks times over
+    # millions of agents, so each step touches only the agents it concerns
+    hybrid = np.flatnonzero(rules.hybrid)
+    seeks = np.flatnonzero(~rules.hybrid & (rules.reserve > 0))
+    reserve, seek_top_up = rules.reserve[seeks], top_up[seeks]
+    blocks = [k for k in range(share.shape[1]) if share[:, k].any()]
+    block_share = {k: np.ascontiguousarray(share[:, k]) for k in blocks}
+    breaks = {k: np.flatnonzero((share[:, k] > 0) & (rules.break_below > 0)) for k in blocks if k > 0}
+    base = np.flatnonzero(rules.plugs_at_base)
+    overnight = np.flatnonzero(~rules.plugs_at_base & (rules.end_below > 0))
+    overnight_to = np.where(rules.end_at_ac, cap, top_up)[overnight]
+    spent = np.empty(n)
     for _ in range(days):
         drives = rng.random(n) < active_share
-        km = np.where(drives, mean_active_km * np.exp(rng.normal(-km_sigma**2 / 2, km_sigma, n)), 0.0)
+        # rng.normal(mean, sd) is mean + sd x a standard normal draw: the same numbers, drawn faster
+        km = np.where(drives, mean_active_km * np.exp(-km_sigma**2 / 2 + km_sigma * rng.standard_normal(n)), 0.0)
         energy = km * a.per_km
-        for k in range(share.shape[1]):
+        for k in blocks:
             if k > 0:
-                due = drives & (share[:, k] > 0) & (level < rules.break_below) & (rules.break_below > 0)
-                level = np.where(due, np.maximum(level, break_top_up), level)
-            level = level - energy * share[:, k]
-            level = np.where(rules.hybrid, np.maximum(level, 0.0), level)  # a PHEV goes on petrol
-            low = ~rules.hybrid & (level < rules.reserve) & (rules.reserve > 0)
+                b = breaks[k]
+                due = b[drives[b] & (level[b] < rules.break_below[b])]
+                level[due] = np.maximum(level[due], break_top_up[due])
+            np.multiply(energy, block_share[k], out=spent)
+            level -= spent
+            level[hybrid] = np.maximum(level[hybrid], 0.0)  # a PHEV goes on petrol
+            low = np.flatnonzero(level[seeks] < reserve)
             # charged at the reserve to the target, the rest of the block driven after
-            level = np.where(low, level + top_up - rules.reserve, level)
-        level = np.maximum(level, 0.0)
-        at_base = rules.plugs_at_base & (level < rules.base_below)
-        level = np.where(at_base, cap, level)
-        overnight = ~rules.plugs_at_base & (level < rules.end_below)
-        level = np.where(overnight, np.where(rules.end_at_ac, cap, top_up), level)
+            level[seeks[low]] = level[seeks[low]] + seek_top_up[low] - reserve[low]
+        np.maximum(level, 0.0, out=level)
+        plugged = base[level[base] < rules.base_below[base]]
+        level[plugged] = cap[plugged]
+        low = np.flatnonzero(level[overnight] < rules.end_below[overnight])
+        level[overnight[low]] = overnight_to[low]
     return np.minimum(level, cap)

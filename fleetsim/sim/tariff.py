@@ -17,6 +17,7 @@ response through the observed point).
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -26,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from szplan.data import data_path
 
 __all__ = ["TariffParams", "tariff_periods", "valley_window_min", "response_shares", "deferred_start_min",
+           "deferred_start_min_one",
            "period_of_minute", "PUBLIC_TARIFF", "HOME_TARIFF", "HOME_KEY"]
 
 #: tariffs of ``tariffs.csv`` paid by public and depot chargers, and by home piles with a timer
@@ -148,3 +150,15 @@ def deferred_start_min(plug_min, depart_min, need_min, valley: tuple[float, floa
     start = np.where(in_valley, plug, next_start + np.asarray(spread_min, dtype=float))
     start = np.minimum(start, depart - need)
     return np.maximum(start, plug)
+
+
+def deferred_start_min_one(plug_min: float, depart_min: float, need_min: float, valley: tuple[float, float],
+                           spread_min: float) -> float:
+    """:func:`deferred_start_min` for one session, in plain floats (the simulation's hot path)."""
+    v0, v1 = valley
+    day = math.floor(plug_min / _DAY_MIN) * _DAY_MIN
+    if v0 <= plug_min - day < v1:
+        start = plug_min
+    else:
+        start = (day + v0 if plug_min - day < v0 else day + _DAY_MIN + v0) + spread_min
+    return max(min(start, depart_min - need_min), plug_min)
