@@ -1,23 +1,20 @@
 """Limits on inputs (file sizes, physical ranges of parameters) from ``params/limits.csv``.
 
 Each limit carries its unit, its basis (``sourced`` or ``assumption``) and the reason in the CSV;
-the parameter models read them here so that every bound has one written-down home.
+the parameter models read them here so that every bound has one written-down home. The table is
+read and checked by :mod:`.tables` (with the standard library only: the command line's light
+start reads limits too).
 """
 from __future__ import annotations
 
-import csv
-from functools import lru_cache
-
-from . import data_path
+from .tables import scalar_params
 
 __all__ = ["limit", "limits"]
 
 
-@lru_cache(maxsize=1)
 def limits() -> dict[str, float]:
-    """Every limit: ``parameter -> value`` (floats; integral limits are whole numbers)."""
-    with open(data_path("params", "limits.csv"), newline="", encoding="utf-8") as handle:
-        return {row["parameter"]: float(row["value"]) for row in csv.DictReader(handle)}
+    """Every limit: ``parameter -> value`` (floats; integral limits are whole numbers; a new dict)."""
+    return scalar_params("limits.csv")
 
 
 def limit(name: str) -> float:

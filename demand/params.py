@@ -1,7 +1,8 @@
 """Parameters of the fleet stock model, with defaults read from ``data/params``.
 
 Every default number lives in a CSV file of ``data/params`` together with its unit, whether it is
-``sourced`` or an ``assumption``, and the source or reason:
+``sourced`` or an ``assumption``, and the source or reason; :mod:`szplan.data.tables` reads and
+checks them:
 
 ``segments.csv``
     ``segment, parameter, value, unit, basis, source_or_reason``; scalar parameters per segment
@@ -30,9 +31,9 @@ from typing import Annotated, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, Strict, model_validator
 
-from szplan.data import data_path
 from szplan.data.i18n import Problem
 from szplan.data.limits import limit
+from szplan.data.tables import read_params, scalar_params
 
 from .errors import DemandError
 
@@ -68,31 +69,12 @@ AnnualKm = Annotated[float, Field(ge=0.0, le=limit("annual_km_max"))]
 # scenario inputs: a boolean or a quoted number is a mistake, not a value; nan and inf mean nothing
 _STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
-_BASIS = {"sourced", "assumption"}
 _SHARE_SUM_TOL = 1e-6
-
-
-def _read_csv(name: str, columns: tuple[str, ...]) -> pd.DataFrame:
-    path = data_path("params", name)
-    frame = pd.read_csv(path)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DemandError(f"data/params/{name}: missing column(s) {missing}")
-    bad = sorted(set(frame["basis"]) - _BASIS)
-    if bad:
-        raise DemandError(f"data/params/{name}: basis must be 'sourced' or 'assumption', got {bad}")
-    if frame["source_or_reason"].isna().any():
-        rows = list(frame.index[frame["source_or_reason"].isna()] + 2)
-        raise DemandError(f"data/params/{name}: rows {rows} give no source or reason")
-    return frame
 
 
 @lru_cache(maxsize=1)
 def _vehicle_table() -> pd.DataFrame:
-    frame = _read_csv(
-        "vehicles.csv",
-        ("segment", "powertrain", "parameter", "value", "unit", "basis", "source_or_reason"),
-    )
+    frame = read_params("vehicles.csv")
     unknown = sorted(set(frame["segment"]) - set(SEGMENTS)) + sorted(
         set(frame["powertrain"]) - set(POWERTRAINS)
     )
@@ -115,9 +97,13 @@ def load_vehicle_params() -> pd.DataFrame:
     return _vehicle_table().copy()
 
 
-@lru_cache(maxsize=1)
 def segment_powertrains() -> dict[str, tuple[str, ...]]:
-    """Powertrains each segment can have, in :data:`POWERTRAINS` order (from ``vehicles.csv``)."""
+    """Powertrains each segment can have, in :data:`POWERTRAINS` order (from ``vehicles.csv``; a new dict)."""
+    return dict(_segment_powertrains())
+
+
+@lru_cache(maxsize=1)
+def _segment_powertrains() -> dict[str, tuple[str, ...]]:
     table = _vehicle_table()
     out = {}
     for seg in SEGMENTS:
@@ -128,27 +114,24 @@ def segment_powertrains() -> dict[str, tuple[str, ...]]:
     return out
 
 
-@lru_cache(maxsize=1)
 def general_params() -> dict[str, float]:
-    """Scalar model constants and scenario defaults from ``general.csv`` (parameter → value)."""
-    frame = _read_csv("general.csv", ("parameter", "value", "unit", "basis", "source_or_reason"))
-    values = dict(zip(frame["parameter"], frame["value"].astype(float), strict=True))
+    """Scalar model constants and scenario defaults from ``general.csv`` (parameter → value; a new dict)."""
+    values = scalar_params("general.csv")
     if int(values["base_year"]) != MIN_YEAR - 1:
         raise DemandError(f"data/params/general.csv: base_year must be {MIN_YEAR - 1}")
     return values
 
 
-@lru_cache(maxsize=1)
 def fuel_params() -> dict[tuple[str, str], float]:
-    """Fuel factors from ``fuels.csv`` keyed by ``(carrier, parameter)``."""
-    frame = _read_csv("fuels.csv", ("carrier", "parameter", "value", "unit", "basis"))
+    """Fuel factors from ``fuels.csv`` keyed by ``(carrier, parameter)`` (a new dict)."""
+    frame = read_params("fuels.csv")
     rows = zip(frame["carrier"], frame["parameter"], frame["value"], strict=True)
     return {(c, p): float(v) for c, p, v in rows}
 
 
 @lru_cache(maxsize=1)
 def _grid_defaults() -> tuple[tuple[int, float], ...]:
-    frame = _read_csv("grid_factor.csv", ("year", "value", "unit", "basis", "source_or_reason"))
+    frame = read_params("grid_factor.csv")
     return tuple((int(y), float(v)) for y, v in zip(frame["year"], frame["value"], strict=True))
 
 
@@ -253,8 +236,8 @@ _EARLY = {
 
 @lru_cache(maxsize=1)
 def _baseline_segments() -> dict[str, SegmentParams]:
-    table = _read_csv("segments.csv", ("segment", "parameter", "value", "unit", "basis"))
-    shares = _read_csv("powertrain_shares.csv", ("segment", "year", "powertrain", "share", "basis"))
+    table = read_params("segments.csv")
+    shares = read_params("powertrain_shares.csv")
     unknown = sorted((set(table["segment"]) | set(shares["segment"])) - set(SEGMENTS))
     if unknown:
         raise DemandError(f"data/params: unknown segment(s) {unknown}")

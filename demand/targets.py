@@ -5,6 +5,8 @@ their own rows (charging points, VPP MW, ...) before :func:`evaluate_targets`.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -257,17 +259,39 @@ def evaluate_targets(
 
 
 # Reported figures outside stock_history.csv that the baseline is also checked against.
+#: reported shares of ``facts/segment_facts.csv`` compared with the model: date, metric, and the
+#: fact's segment and name in that file (a range such as ``0.24-0.30`` is compared at its midpoint)
 _SEGMENT_FACTS = (
-    ("2024-12-31", "heavy_truck_electric_share", 0.27, "fraction",
-     "0.24-0.30 (midpoint) for dump trucks and lorries; the article is of early 2025, dated "
-     "end-2024 here", "facts/segment_facts.csv"),
-    ("2024-12-31", "sanitation_electric_share", 0.87, "fraction",
-     "garbage trucks; the article is of early 2025, dated end-2024 here",
-     "facts/segment_facts.csv"),
+    ("2024-12-31", "heavy_truck_electric_share", "heavy_truck", "dump trucks and lorries electric share",
+     "for dump trucks and lorries; the article is of early 2025, dated end-2024 here"),
+    ("2024-12-31", "sanitation_electric_share", "sanitation", "garbage trucks electric share",
+     "garbage trucks; the article is of early 2025, dated end-2024 here"),
 )
+_RANGE = re.compile(r"\s*([0-9.]+)\s*-\s*([0-9.]+)\s*")
 _FLOWS = {"nev_new_registrations_ytd": "nev_new_registrations"}
 _SHARES = {"nev_share_of_new_registrations", "heavy_truck_electric_share",
            "sanitation_electric_share"}
+
+
+def _segment_facts() -> pd.DataFrame:
+    """The rows of :data:`_SEGMENT_FACTS` with their values read from ``facts/segment_facts.csv``."""
+    facts = pd.read_csv(data_path("facts", "segment_facts.csv"), dtype=str)
+    rows = []
+    for date, metric, segment, fact, note in _SEGMENT_FACTS:
+        hit = facts[(facts["segment"] == segment) & (facts["fact"] == fact)]
+        if len(hit) != 1:
+            raise DemandError(f"data/facts/segment_facts.csv: needs one row {segment!r}, {fact!r} (found {len(hit)})")
+        text, unit = str(hit["value"].iat[0]), str(hit["unit"].iat[0])
+        if m := _RANGE.fullmatch(text):
+            value, note = (float(m.group(1)) + float(m.group(2))) / 2, f"{text} (midpoint) {note}"
+        else:
+            try:
+                value = float(text)
+            except ValueError:
+                raise DemandError(f"data/facts/segment_facts.csv: {fact!r}: value {text!r} is not a number "
+                                  "or a range") from None
+        rows.append((date, metric, value, unit, note, "facts/segment_facts.csv"))
+    return pd.DataFrame(rows, columns=["date", "metric", "value", "unit", "note", "source"])
 
 
 def calibration_table(params: StockParams | None = None) -> pd.DataFrame:
@@ -288,10 +312,7 @@ def calibration_table(params: StockParams | None = None) -> pd.DataFrame:
     stock = project_stock(params, include_base_year=True)
     table = stock_metrics(stock).pivot(index="year", columns="metric", values="value")
     history = pd.read_csv(data_path("facts", "stock_history.csv"))
-    extra = pd.DataFrame(
-        _SEGMENT_FACTS, columns=["date", "metric", "value", "unit", "note", "source"]
-    )
-    history = pd.concat([history, extra], ignore_index=True)
+    history = pd.concat([history, _segment_facts()], ignore_index=True)
     rows = []
     for rec in history.itertuples(index=False):
         model_metric = _FLOWS.get(rec.metric, rec.metric)

@@ -37,7 +37,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from szplan.data import data_path
+from szplan.data.tables import read_params
 
 from .errors import NetworkError
 from .roads import load_zones
@@ -59,18 +59,17 @@ _CLASS_OF_METRIC = {
 _PATH_METRICS = [*_CLASS_OF_METRIC, "public_piles", "supercharging_stations"]
 
 
-@lru_cache(maxsize=1)
 def _read_growth_file() -> pd.DataFrame:
-    table = pd.read_csv(data_path("params", "infrastructure_growth.csv"), dtype={"year": "Int64"})
-    missing = {"year", "metric", "value", "unit", "basis", "source_or_reason"} - set(table.columns)
-    if missing:
-        raise NetworkError(f"infrastructure_growth.csv: missing column(s) {sorted(missing)}")
-    return table
+    return read_params("infrastructure_growth.csv")
+
+
+def growth_path() -> pd.DataFrame:
+    """The path by year (index ``year`` 2022-2035, one integer column per metric; a new frame)."""
+    return _growth_path().copy()
 
 
 @lru_cache(maxsize=1)
-def growth_path() -> pd.DataFrame:
-    """The path by year (index ``year`` 2022-2035, one integer column per metric)."""
+def _growth_path() -> pd.DataFrame:
     return check_path(_read_growth_file())
 
 
@@ -101,9 +100,8 @@ def check_path(table: pd.DataFrame) -> pd.DataFrame:
     return wide
 
 
-@lru_cache(maxsize=1)
 def growth_params() -> dict[str, float]:
-    """The scalar parameters of the growth rule (rows of the path file without a year)."""
+    """The scalar parameters of the growth rule (rows of the path file without a year; a new dict)."""
     table = _read_growth_file()
     scalars = table[table["year"].isna()]
     return dict(zip(scalars["metric"], scalars["value"].astype(float), strict=True))
@@ -236,7 +234,7 @@ def assumed_sites(*, lng_vehicles: float | None = None, fcev_vehicles: float | N
     keeps the assumed counts.
     """
     params = growth_params()
-    sites = pd.read_csv(data_path("params", "assumed_stations.csv"))
+    sites = read_params("assumed_stations.csv")
     for column, name, fleet in (("lng_dispenser", "lng_vehicles", lng_vehicles),
                                 ("h2_dispenser", "fcev_vehicles", fcev_vehicles),
                                 ("swap_bay", "swap_vehicles", swap_vehicles)):

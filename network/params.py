@@ -1,22 +1,17 @@
 """Parameters of the road network, with defaults read from ``data/params/network.csv``."""
 from __future__ import annotations
 
-from functools import lru_cache
-
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from szplan.data import data_path
 from szplan.data.limits import limit
+from szplan.data.tables import scalar_params
 
 __all__ = ["NetworkParams", "network_defaults"]
 
 
-@lru_cache(maxsize=1)
 def network_defaults() -> dict[str, float]:
-    """The shipped defaults: ``parameter -> value`` from ``data/params/network.csv``."""
-    table = pd.read_csv(data_path("params", "network.csv"))
-    return dict(zip(table["parameter"], table["value"].astype(float), strict=True))
+    """The shipped defaults: ``parameter -> value`` from ``data/params/network.csv`` (a new dict)."""
+    return scalar_params("network.csv")
 
 
 _SPEED_MIN, _SPEED_MAX = limit("speed_min_kmh"), limit("speed_max_kmh")

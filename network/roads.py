@@ -30,6 +30,7 @@ import shapely
 from shapely.geometry import Point, shape
 
 from szplan.data import data_path
+from szplan.data.tables import param
 
 from .errors import NetworkError
 from .params import NetworkParams
@@ -118,8 +119,8 @@ def load_zones() -> pd.DataFrame:
     )
     zones["core"] = zones["district"].isin(CORE_DISTRICTS)
     pop = pd.read_csv(data_path("facts", "districts.csv")).set_index("district")["population_10k_2016"] * 1e4
-    # a zone with no recorded road length still holds some activity: floor at 0.1 km
-    weight = zones["road_length_km"].clip(lower=0.1)
+    # a zone with no recorded road length still holds some activity (floor in network.csv)
+    weight = zones["road_length_km"].clip(lower=param("network.csv", "zone_road_length_floor_km", "km"))
     share = weight / weight.groupby(zones["district"]).transform("sum")
     zones["population"] = (share * zones["district"].map(pop)).round().astype("int64")
     return zones.sort_values("zone_id", ignore_index=True)

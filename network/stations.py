@@ -37,6 +37,7 @@ import pandas as pd
 import shapely
 
 from szplan.data import data_path
+from szplan.data.tables import read_params
 
 from .errors import NetworkError
 from .roads import _zone_polygons
@@ -59,10 +60,9 @@ log = logging.getLogger(__name__)
 STATION_COLUMNS = ["station_id", "source", "zone_id", "lon", "lat", "kind"]
 
 
-@lru_cache(maxsize=1)
 def load_equipment() -> pd.DataFrame:
-    """Equipment types with ``supply, carrier, rate, rate_unit, capex_cny`` and their basis."""
-    return pd.read_csv(data_path("params", "equipment.csv")).set_index("equipment")
+    """Equipment types with ``supply, carrier, rate, rate_unit, capex_cny`` and their basis (a new frame)."""
+    return read_params("equipment.csv").set_index("equipment")
 
 
 def equipment_names() -> list[str]:
@@ -159,8 +159,7 @@ def urbanev_stations(*, raw: bool = False) -> pd.DataFrame:
     )
 
 
-@lru_cache(maxsize=1)
 def freight_sites() -> pd.DataFrame:
     """Ports, logistics parks and city-edge crossings that heavy trucks run between
-    (``data/params/freight_sites.csv``, locations approximate and labelled as assumptions)."""
-    return pd.read_csv(data_path("params", "freight_sites.csv"))
+    (``data/params/freight_sites.csv``, locations approximate and labelled as assumptions; a new frame)."""
+    return read_params("freight_sites.csv")

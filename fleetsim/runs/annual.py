@@ -12,6 +12,8 @@ import logging
 
 import pandas as pd
 
+from szplan.data.tables import param
+
 from ..sim.daytypes import day_types
 from .scenario import Scenario
 from ..sim.simulate import simulate_day
@@ -36,7 +38,8 @@ def annual_energy(scenario: Scenario, stock: pd.DataFrame, *, stations: pd.DataF
     rows = []
     types = day_types()
     sim = scenario.simulation
-    sample = sim.energy_sample if sim.energy_sample is not None else min(sim.sample, 0.05)
+    most = param("simulation.csv", "energy_sample_max", "fraction")
+    sample = sim.energy_sample if sim.energy_sample is not None else min(sim.sample, most)
     for k, day in enumerate(types):
         result = simulate_day(scenario, stock, stations=stations, day=day, sample=sample)
         for scope, gwh in charging_energy_by_scope(result.tables["sessions"]).items():

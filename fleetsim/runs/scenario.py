@@ -67,7 +67,8 @@ class SimulationParams(BaseModel):
                               "takes (default: the day type's hottest or coldest month)")
     energy_sample: float | None = Field(None, ge=limit("sample_min"), le=1, description="fraction of the "
                                         "fleet simulated on the day types of the year, for the year's energy "
-                                        "only (default: the design day's sample, at most 0.05)")
+                                        "only (default: the design day's sample, at most energy_sample_max of "
+                                        "data/params/simulation.csv)")
     tariff: TariffParams = Field(default_factory=TariffParams)
     progress: bool = Field(True, description="show a progress bar on long runs")
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from szplan import demand as stock_model
+from szplan.data.tables import param
 from szplan.network import load_zones, travel_matrices, zone_graph
 from szplan.network.plan.errors import PlanError
 from szplan.network.siting import SitingError, frlm
@@ -110,7 +111,8 @@ def demand_from_day(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                                                            weighted=("weighted_service", "sum")).reset_index()
     out["service_min"] = out["weighted"] / out["arrivals_per_day"]
     out = out.rename(columns={"origin_zone_id": "zone_id"}).join(peak, on="family")
-    out["peak_share"] = out["peak_share"].fillna(1.0 / 8)  # a family seen only stranded: an 8-hour day
+    # a family seen only stranded has no hourly profile
+    out["peak_share"] = out["peak_share"].fillna(param("siting.csv", "peak_hour_share_default", "fraction"))
     return out[["family", "zone_id", "arrivals_per_day", "service_min", "peak_share"]].astype(
         {"arrivals_per_day": float, "zone_id": np.int64})
 
@@ -121,8 +123,8 @@ def demand_from_stock(stock: pd.DataFrame, year: int, scenario: Scenario) -> pd.
     Each vehicle's daily energy (annual km / 365 × energy per km) that cannot come from a home or
     depot pile is bought in public sessions of one charging window (seek level to charge target;
     a full tank for LNG and hydrogen). Cars' sessions arise in proportion to zone population,
-    trucks' at the freight sites. The busiest hour takes 1/8 of the day, about the share the
-    simulation shows for its busiest families. Same columns as :func:`demand_from_day`.
+    trucks' at the freight sites. The busiest hour takes ``peak_hour_share_default`` of the day
+    (``data/params/siting.csv``). Same columns as :func:`demand_from_day`.
     """
     vehicles = stock_model.load_vehicle_params()
     spec = vehicles.pivot_table(index=["segment", "powertrain"], columns="parameter", values="value")
@@ -161,15 +163,18 @@ def demand_from_stock(stock: pd.DataFrame, year: int, scenario: Scenario) -> pd.
     table["weighted"] = table["arrivals_per_day"] * table["service_min"]
     out = table.groupby(["family", "zone_id"], as_index=False)[["arrivals_per_day", "weighted"]].sum()
     out["service_min"] = out["weighted"] / out["arrivals_per_day"]
-    out["peak_share"] = 1.0 / 8
+    out["peak_share"] = param("siting.csv", "peak_hour_share_default", "fraction")
     return out[out["arrivals_per_day"] > 0][["family", "zone_id", "arrivals_per_day", "service_min", "peak_share"]]
 
 
 def existing_capacity(stations: pd.DataFrame) -> pd.DataFrame:
-    """Units per family and zone in new-unit equivalents (a 60 kW pile is half a 120 kW one)."""
+    """Units per family and zone in new-unit equivalents (a 60 kW pile is half a 120 kW one: the
+    ratio of their rates in ``equipment.csv``)."""
     zone = stations["zone_id"]
+    rate = load_equipment()["rate"]
     parts = {
-        "dc_public": stations["dc_60kw"] * 0.5 + stations["dc_120kw"] + stations["dc_480kw"],
+        "dc_public": stations["dc_60kw"] * (rate["dc_60kw"] / rate["dc_120kw"]) + stations["dc_120kw"]
+        + stations["dc_480kw"],
         "truck_dc": stations["dc_480kw"],
         "lng": stations["lng_dispenser"], "h2": stations["h2_dispenser"], "swap": stations["swap_bay"],
     }
@@ -189,30 +194,35 @@ def _truck_corridors(scenario: Scenario, zone_ids: np.ndarray) -> tuple[pd.DataF
     graph = zone_graph(scenario.network)
     _, _, dist = travel_matrices(scenario.network)
     index = {int(z): k for k, z in enumerate(zone_ids)}
+    exponent = param("siting.csv", "freight_gravity_exponent", "dimensionless")
     rows = []
     for a in range(len(sites)):
         for b in range(a + 1, len(sites)):
             if zones[a] != zones[b]:
                 d = dist[index[int(zones[a])], index[int(zones[b])]]
-                rows.append((int(zones[a]), int(zones[b]), sites["weight"].iat[a] * sites["weight"].iat[b] / d**1.5))
+                flow = sites["weight"].iat[a] * sites["weight"].iat[b] / d**exponent
+                rows.append((int(zones[a]), int(zones[b]), flow))
     od = pd.DataFrame(rows, columns=["origin", "destination", "flow"])
     total = od["flow"].sum()
-    for p in range(1, 11):
+    coverage = param("siting.csv", "truck_corridor_flow_coverage", "fraction")
+    for p in range(1, int(param("siting.csv", "truck_corridor_max_sites", "sites")) + 1):
         try:
             result = frlm(graph, od, range_km=float(range_km), p=p)
         except SitingError as err:
             raise PlanError(f"truck corridors: {err}") from err
-        if result.objective >= 0.95 * total - 1e-9:
+        if result.objective >= coverage * total - 1e-9:
             break
     note = (f"truck corridors: {p} megawatt-charging site(s) cover {result.objective / total:.0%} of heavy battery "
             f"trucks' round-trip flow between freight sites (range {range_km:.0f} km, {result.status})")
-    return pd.DataFrame({"family": "truck_dc", "zone_id": list(result.sites), "min_units": 2}), note
+    units = int(param("siting.csv", "truck_corridor_min_dc_units", "units"))
+    return pd.DataFrame({"family": "truck_dc", "zone_id": list(result.sites), "min_units": units}), note
 
 
 def _forced(scenario: Scenario, zone_ids: np.ndarray) -> tuple[pd.DataFrame, list[str]]:
     areas = scenario.siting.expressway_service_areas
     area_zones = zone_of_points([a.lon for a in areas], [a.lat for a in areas]) if areas else []
-    service = pd.DataFrame({"family": "dc_public", "zone_id": [int(z) for z in area_zones], "min_units": 2})
+    units = int(param("siting.csv", "service_area_min_dc_units", "units"))
+    service = pd.DataFrame({"family": "dc_public", "zone_id": [int(z) for z in area_zones], "min_units": units})
     corridors, note = _truck_corridors(scenario, zone_ids)
     return pd.concat([service, corridors], ignore_index=True).drop_duplicates(["family", "zone_id"]), [note]
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from szplan.data import data_path
+from szplan.data.tables import read_params
 
 from .params import sim_constants
 
@@ -53,7 +54,7 @@ def _months(spec: str) -> tuple[int, ...]:
 @lru_cache(maxsize=1)
 def day_types() -> tuple[DayType, ...]:
     """The day types of the year; their days add up to 365."""
-    table = pd.read_csv(data_path("params", "day_types.csv"))
+    table = read_params("day_types.csv")
     types = tuple(DayType(r.day_type, _months(r.months), bool(r.weekday), int(r.days_per_year))
                   for r in table.itertuples(index=False))
     if sum(t.days_per_year for t in types) != 365:
@@ -99,9 +100,8 @@ def relative_energy_factor(month: int) -> float:
     return temperature_factor(month) / float(np.mean([temperature_factor(m) for m in range(1, 13)]))
 
 
-@lru_cache(maxsize=1)
 def _activity() -> pd.DataFrame:
-    return pd.read_csv(data_path("params", "activity.csv"))
+    return read_params("activity.csv")
 
 
 def activity_share(segment: str, weekday: bool) -> float:

@@ -1,15 +1,14 @@
 """Parameter tables the simulation reads: duty cycles, simulation constants, assumed sites.
 
 Each lives in ``data/params/`` with the basis (sourced or assumption) and the reason of every
-value; this module only reads them.
+value; this module only reads them, through the checked reader :mod:`szplan.data.tables`. Every
+call gives a new dict or frame: changing it changes nothing else.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import pandas as pd
 
-from szplan.data import data_path
+from szplan.data.tables import grouped_params, read_params, scalar_params
 
 __all__ = ["duty_params", "sim_constants", "assumed_stations", "SIM_POWERTRAINS"]
 
@@ -18,22 +17,16 @@ __all__ = ["duty_params", "sim_constants", "assumed_stations", "SIM_POWERTRAINS"
 SIM_POWERTRAINS = ("BEV", "PHEV", "LNG", "FCEV")
 
 
-@lru_cache(maxsize=1)
 def duty_params() -> dict[str, dict[str, float]]:
     """``segment -> {parameter: value}`` from ``duty_cycles.csv``."""
-    table = pd.read_csv(data_path("params", "duty_cycles.csv"))
-    return {seg: dict(zip(g["parameter"], g["value"].astype(float), strict=True))
-            for seg, g in table.groupby("segment")}
+    return grouped_params("duty_cycles.csv")
 
 
-@lru_cache(maxsize=1)
 def sim_constants() -> dict[str, float]:
     """``parameter -> value`` from ``simulation.csv``."""
-    table = pd.read_csv(data_path("params", "simulation.csv"))
-    return dict(zip(table["parameter"], table["value"].astype(float), strict=True))
+    return scalar_params("simulation.csv")
 
 
-@lru_cache(maxsize=1)
 def assumed_stations() -> pd.DataFrame:
     """LNG, hydrogen, swap and truck-charging sites assumed before any siting plan."""
-    return pd.read_csv(data_path("params", "assumed_stations.csv"))
+    return read_params("assumed_stations.csv")

@@ -18,13 +18,12 @@ response through the observed point).
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from szplan.data import data_path
+from szplan.data.tables import read_params
 
 __all__ = ["TariffParams", "tariff_periods", "valley_window_min", "response_shares", "deferred_start_min",
            "deferred_start_min_one",
@@ -52,9 +51,8 @@ class TariffParams(BaseModel):
                                          "segment (overrides the published shares)")
 
 
-@lru_cache(maxsize=1)
 def _table() -> pd.DataFrame:
-    return pd.read_csv(data_path("params", "tariffs.csv"))
+    return read_params("tariffs.csv")
 
 
 def _months(spec: str) -> set[int]:
@@ -99,7 +97,7 @@ def _price(tariff: str, month: int, period: str) -> float:
 
 
 def _behaviour() -> pd.DataFrame:
-    return pd.read_csv(data_path("params", "charging_behaviour.csv"))
+    return read_params("charging_behaviour.csv")
 
 
 def _saving_share(flat: float, valley: float, fee: float) -> float:

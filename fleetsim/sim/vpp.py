@@ -10,12 +10,10 @@ basis. The target figure is the mean dispatchable power over the dispatch-window
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 
-from szplan.data import data_path
+from szplan.data.tables import scalar_params
 
 __all__ = ["vpp_params", "dispatch_windows_h", "vpp_table", "vpp_contribution_mw", "VPP_BASIS"]
 
@@ -23,10 +21,9 @@ VPP_BASIS = ("EV charging's dispatchable power: mean over the dispatch-window ho
              "charging power x enrolled share x event response (data/params/vpp.csv)")
 
 
-@lru_cache(maxsize=1)
 def vpp_params() -> dict[str, float]:
-    table = pd.read_csv(data_path("params", "vpp.csv"))
-    return dict(zip(table["parameter"], table["value"].astype(float), strict=True))
+    """``parameter -> value`` of ``vpp.csv`` (a new dict)."""
+    return scalar_params("vpp.csv")
 
 
 def dispatch_windows_h() -> list[tuple[float, float]]:

@@ -5,21 +5,19 @@ import json
 from functools import lru_cache
 from typing import Annotated
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
 
 from szplan.data import data_path
 from szplan.data.i18n import Problem
 from szplan.data.limits import limit
+from szplan.data.tables import read_params, scalar_params
 
 __all__ = ["SitingParams", "ServiceArea", "siting_defaults", "default_service_areas"]
 
 
-@lru_cache(maxsize=1)
 def siting_defaults() -> dict[str, float]:
-    """The shipped defaults: ``parameter -> value`` from ``data/params/siting.csv``."""
-    table = pd.read_csv(data_path("params", "siting.csv"))
-    return dict(zip(table["parameter"], table["value"].astype(float), strict=True))
+    """The shipped defaults: ``parameter -> value`` from ``data/params/siting.csv`` (a new dict)."""
+    return scalar_params("siting.csv")
 
 
 @lru_cache(maxsize=1)
@@ -50,7 +48,7 @@ class ServiceArea(BaseModel):
 @lru_cache(maxsize=1)
 def default_service_areas() -> tuple[ServiceArea, ...]:
     """The documented default list (``data/params/expressway_service_areas.csv``)."""
-    table = pd.read_csv(data_path("params", "expressway_service_areas.csv"))
+    table = read_params("expressway_service_areas.csv")
     return tuple(ServiceArea(name=r.name, lon=r.lon, lat=r.lat) for r in table.itertuples(index=False))
 
 

@@ -32,6 +32,8 @@ import pandas as pd
 from ortools.linear_solver import pywraplp
 
 from ..queueing import erlang_c_wait_quantile, servers_for_service_level
+from szplan.data.tables import param
+
 from ..stations import load_equipment
 from .errors import PlanError
 from .params import SitingParams
@@ -294,8 +296,9 @@ def _add_integrated(plan: PhasePlan, params: SitingParams) -> None:
     """Bring the plan to ``min_integrated_sites`` sites with two or more supplies.
 
     A zone's new units of several families form one site. Sites short of a second supply get the
-    cheapest one that fits: two DC 120 kW piles at a gas, hydrogen or swap site, one LNG
-    dispenser at a charging site; busiest sites first. With a fixed number of independent
+    cheapest one that fits: ``integrated_upgrade_dc_units`` DC 120 kW piles at a gas, hydrogen or
+    swap site, ``integrated_upgrade_lng_units`` LNG dispensers at a charging site
+    (``data/params/siting.csv``); busiest sites first. With a fixed number of independent
     upgrades, taking the cheapest is optimal.
     """
     units = plan.units
@@ -308,6 +311,9 @@ def _add_integrated(plan: PhasePlan, params: SitingParams) -> None:
     if lacking <= 0:
         return
     equipment = load_equipment()
+    n_dc = int(param("siting.csv", "integrated_upgrade_dc_units", "units"))
+    n_lng = int(param("siting.csv", "integrated_upgrade_lng_units", "units"))
+    dc_kw = n_dc * float(equipment.at["dc_120kw", "rate"])
     busy = built.groupby("zone_id")["arrivals_per_day"].sum()
     electric = built[built["family"].isin(ELECTRIC_FAMILIES)]
     kw = (electric["new_units"] * electric["family"].map(
@@ -317,23 +323,23 @@ def _add_integrated(plan: PhasePlan, params: SitingParams) -> None:
         if len(have) >= 2:
             continue
         if "charging" in have:
-            options.append((float(equipment.at["lng_dispenser", "capex_cny"]), -busy[zone], zone, "lng", 1))
-        elif kw.get(zone, 0.0) + 2 * float(equipment.at["dc_120kw", "rate"]) <= params.headroom_kw(zone):
-            options.append((2 * float(equipment.at["dc_120kw", "capex_cny"]), -busy[zone], zone, "dc_public", 2))
+            options.append((n_lng * float(equipment.at["lng_dispenser", "capex_cny"]), -busy[zone], zone, "lng", n_lng))
+        elif kw.get(zone, 0.0) + dc_kw <= params.headroom_kw(zone):
+            options.append((n_dc * float(equipment.at["dc_120kw", "capex_cny"]), -busy[zone], zone, "dc_public", n_dc))
     options.sort()
     chosen = [(z, f, n) for _, _, z, f, n in options[:lacking]]
     upgraded = len(chosen)
     if upgraded < lacking:
         # too few new sites to upgrade (the year's network already serves most demand): new
-        # integrated sites, two DC 120 kW piles and an LNG dispenser, in the busiest zones of
+        # integrated sites, the DC 120 kW piles and LNG dispensers of an upgrade, in the busiest zones of
         # public charging demand that get no new site yet
         demand_zones = units[(units["family"] == "dc_public") & ~units["zone_id"].isin(supplies.index)]
         demand_zones = demand_zones.sort_values(["arrivals_per_day", "zone_id"], ascending=[False, True])
         for zone in demand_zones["zone_id"].drop_duplicates().tolist():
             if upgraded >= lacking:
                 break
-            if kw.get(zone, 0.0) + 2 * float(equipment.at["dc_120kw", "rate"]) <= params.headroom_kw(zone):
-                chosen += [(zone, "dc_public", 2), (zone, "lng", 1)]
+            if kw.get(zone, 0.0) + dc_kw <= params.headroom_kw(zone):
+                chosen += [(zone, "dc_public", n_dc), (zone, "lng", n_lng)]
                 upgraded += 1
     extra = [{"family": f, "zone_id": z, "new_units": n, "existing_units": 0.0, "arrivals_per_day": 0.0,
               "peak_erlangs": 0.0, "service_min": 0.0, "expected_utilisation": 0.0, "expected_wait_p95_min": 0.0,
