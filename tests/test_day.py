@@ -66,9 +66,9 @@ def test_settled_levels_respect_the_habits(day):
     """A vehicle that plugs in at home or at its depot never starts its day below its plug-in level."""
     model = day[2].model
     plugs = model.rules.plugs_at_base & (model.rules.base_below > 0)
-    start = model.a.start_level
+    start = model.a.start_store
     assert (start[plugs] >= model.rules.base_below[plugs] - 1e-9).all()
-    assert (start >= 0).all() and (start <= model.a.capacity + 1e-9).all()
+    assert (start >= 0).all() and (start <= model.a.store_capacity + 1e-9).all()
 
 
 def test_not_every_vehicle_drives(day):
@@ -94,7 +94,7 @@ def test_charging_power_and_handling_by_hand(day):
     assert np.allclose(dc["power"], power)
     handling = sim_constants()["plug_handling_min"]
     assert np.allclose(dc["charge_start_min"] - dc["start_min"], handling)
-    cap = model.a.capacity[agent]
+    cap = model.a.store_capacity[agent]
     soc0 = dc["soc_start"].to_numpy()
     minutes = charge_minutes(soc0, soc0 + dc["energy"].to_numpy() / cap, cap, power)
     assert np.allclose(dc["charge_end_min"] - dc["charge_start_min"], minutes, rtol=1e-6, atol=1e-6)
@@ -112,7 +112,7 @@ def test_depot_piles_follow_the_fleets_need(day):
     index = int(depot["station_id"].rsplit("-", 1)[1])
     mine = (model.a.depot == index) & (model.a.powertrain == "BEV")
     km_per_day = scenario.stock.segment_params("bus").annual_km / 365.0
-    energy = (model.a.per_km[mine] * model.a.weight[mine]).sum() * km_per_day
+    energy = (model.a.store_per_km[mine] * model.a.weight[mine]).sum() * km_per_day
     hours = duty_params()["bus"]["depot_charge_hours"] * sim_constants()["depot_target_utilisation"]
     assert depot["depot_dc_120kw"] == int(np.ceil(energy / 120.0 / hours - 1e-9))
 

@@ -57,8 +57,8 @@ def test_energy_is_conserved_per_vehicle(day):
 
 def test_no_state_of_charge_below_zero(day):
     model = day[2].model
-    assert model.min_level.min() >= -1e-9
-    assert (model.level <= model.a.capacity + 1e-6).all()
+    assert model.min_store.min() >= -1e-9
+    assert (model.store <= model.a.store_capacity + 1e-6).all()
 
 
 def test_resources_never_serve_beyond_capacity(day):
@@ -137,7 +137,7 @@ def test_vehicles_without_a_station_are_stranded_and_counted():
     gas = v[v["powertrain"].isin(["LNG", "FCEV"])]
     assert gas["stranded"].sum() > 0
     assert (gas.loc[gas["stranded"], "energy_charged"] == 0).all()
-    assert result.model.min_level.min() >= -1e-9
+    assert result.model.min_store.min() >= -1e-9
     with_gas = simulate_day(scenario, stock).tables["vehicles"]
     assert with_gas.loc[with_gas["powertrain"].isin(["LNG", "FCEV"]), "stranded"].sum() < gas["stranded"].sum()
 
@@ -180,8 +180,8 @@ def _hand_model(capacity, level, max_kw, home_charger):
     agents = Agents(segment=np.array(["private_car"] * n), powertrain=np.array(["BEV"] * n),
                     weight=np.ones(n, dtype=np.int64), base_zone=np.zeros(n, dtype=np.int64),
                     work_zone=np.zeros(n, dtype=np.int64), depot=np.full(n, -1, dtype=np.int64),
-                    daily_km=40 * ones, capacity=np.asarray(capacity, float), per_km=0.15 * ones,
-                    fuel_per_km=0 * ones, start_level=np.asarray(level, float),
+                    daily_km=40 * ones, store_capacity=np.asarray(capacity, float), store_per_km=0.15 * ones,
+                    petrol_l_per_km=0 * ones, start_store=np.asarray(level, float),
                     home_charger=np.asarray(home_charger, bool), blocks=blocks, active=~no, responsive=no,
                     ac_user=~np.asarray(home_charger, bool), roam_zone=np.zeros((n, MAX_BLOCKS), dtype=np.int64),
                     timer_u=0 * ones)
@@ -233,7 +233,7 @@ def test_sessions_by_hand_power_cap_and_plug_handling():
     assert ac["resource"] == 1 and ac["power"] == 7.0
     assert (ac["start_min"], ac["charge_start_min"], ac["charge_end_min"], ac["end_min"]) == (0.0, handling, 60.0, 60.0)
     assert ac["energy"] == pytest.approx(58 * 7 / 60) == pytest.approx(6.7667, abs=1e-4)
-    assert model.level[:2] == pytest.approx([48.0, 12.0 + 58 * 7 / 60])
+    assert model.store[:2] == pytest.approx([48.0, 12.0 + 58 * 7 / 60])
 
     home = model.settle_home_charging().set_index("agent").loc[2]
     assert home["power"] == pytest.approx(3.3)

@@ -64,7 +64,7 @@ class Depot:
 
 @dataclass
 class Agents:
-    """One entry per agent; energy quantities are kWh for batteries and kg for LNG/H2 tanks."""
+    """One entry per agent; a store quantity is in the agent's ``store_unit`` (kWh or kg)."""
 
     segment: np.ndarray          # str
     powertrain: np.ndarray       # str
@@ -73,10 +73,10 @@ class Agents:
     work_zone: np.ndarray        # zone index of the work place (commuters), else base zone
     depot: np.ndarray            # depot index, -1 when none
     daily_km: np.ndarray
-    capacity: np.ndarray         # usable battery kWh (BEV, PHEV) or tank kg (LNG, FCEV)
-    per_km: np.ndarray           # kWh/km (BEV, PHEV electric) or kg/km, weather included
-    fuel_per_km: np.ndarray      # PHEV petrol L/km in fuel mode, else 0
-    start_level: np.ndarray      # energy in store at the first departure
+    store_capacity: np.ndarray   # usable store, in store_unit: battery kWh (BEV, PHEV), tank kg (LNG, FCEV)
+    store_per_km: np.ndarray     # store_unit per km (electric kWh/km, LNG or hydrogen kg/km), weather included
+    petrol_l_per_km: np.ndarray  # PHEV petrol in fuel mode, else 0
+    start_store: np.ndarray      # store_unit in store at the first departure
     home_charger: np.ndarray     # bool
     blocks: np.ndarray           # (n, MAX_BLOCKS, 2) start/end minute; NaN where absent
     active: np.ndarray           # bool, drives on the simulated day
@@ -88,6 +88,11 @@ class Agents:
 
     def __len__(self) -> int:
         return len(self.weight)
+
+    @property
+    def store_unit(self) -> np.ndarray:
+        """Unit of each agent's store: ``kWh`` for batteries, ``kg`` for LNG and hydrogen tanks."""
+        return np.where(np.isin(self.powertrain, ("LNG", "FCEV")), "kg", "kWh")
 
     @functools.cached_property
     def _segment_codes(self) -> tuple[np.ndarray, list[str]]:
@@ -258,8 +263,9 @@ def draw_agents(fleet: pd.DataFrame, *, sample: float, day: DayType, stock: Stoc
                 blocks[:, k, 1] = np.minimum(np.maximum(blocks[:, k, 1], blocks[:, k, 0] + leg), 1439.0)
         parts.append(dict(
             segment=np.full(n, seg, dtype=object), powertrain=np.full(n, pt, dtype=object), weight=weights,
-            base_zone=base, work_zone=work, depot=depot, daily_km=km, capacity=capacity, per_km=per_km,
-            fuel_per_km=np.full(n, spec.get("fuel_per_km", 0.0)), start_level=start, home_charger=home,
+            base_zone=base, work_zone=work, depot=depot, daily_km=km, store_capacity=capacity,
+            store_per_km=per_km, petrol_l_per_km=np.full(n, spec.get("fuel_per_km", 0.0)), start_store=start,
+            home_charger=home,
             blocks=blocks, active=active, responsive=responsive, ac_user=ac_user, roam_zone=roam, timer_u=timer_u,
         ))
     arrays = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]} if parts else {}

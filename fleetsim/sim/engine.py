@@ -84,7 +84,11 @@ class FleetModel:
         equipment = load_equipment()
         self.res_kind = equipment.loc[infra.res_equipment, "supply"].to_numpy().tolist()
         self.res_charges = [kind == "charging" for kind in self.res_kind]
-        self.res_rate = infra.res_rate.tolist()
+        # equipment.csv's one rate column holds a different quantity per supply, named by its rate_unit
+        rates = list(zip(infra.res_rate.tolist(), equipment.loc[infra.res_equipment, "rate_unit"], strict=True))
+        self.power_kw = [x if unit == "kW" else 0.0 for x, unit in rates]
+        self.fill_kg_per_min = [x if unit == "kg/min" else 0.0 for x, unit in rates]
+        self.swap_min = [x if unit == "min/swap" else 0.0 for x, unit in rates]
         self.res_zone = infra.res_zone.tolist()
         self.mean_service = infra.res_service_min.astype(float).tolist()
         c = sim_constants()
@@ -93,18 +97,19 @@ class FleetModel:
         self.patience = c["queue_patience_min"]
         self.timer_spread = c["timer_spread_min"]
         n = len(agents)
-        self.level = agents.start_level.astype(float).copy()
+        # store quantities (store, min_store, store_used, store_added) are in each agent's store_unit
+        self.store = agents.start_store.astype(float).copy()
         # scalar reads in the processes are faster from lists than from arrays
-        self.capacity_list = agents.capacity.tolist()
+        self.store_capacity_values = agents.store_capacity.tolist()
         self.weight_list = agents.weight.tolist()
-        self.used = np.zeros(n)
-        self.charged = np.zeros(n)
-        self.fuel_l = np.zeros(n)
+        self.store_used = np.zeros(n)
+        self.store_added = np.zeros(n)
+        self.petrol_l = np.zeros(n)
         self.km = np.zeros(n)
         self.stranded = np.zeros(n, dtype=bool)
         self.stopped = np.zeros(n, dtype=bool)
         self.home_at = np.full(n, np.nan)
-        self.min_level = self.level.copy()
+        self.min_store = self.store.copy()
         self.sessions: list[tuple] = []
         self.unserved: list[tuple] = []
         self.block_km = agents.block_km()
@@ -119,9 +124,9 @@ class FleetModel:
     def needs_process(self) -> np.ndarray:
         """Agents whose day involves a shared resource (a queue), decided before the run."""
         a, r = self.a, self.rules
-        energy = np.cumsum(self.block_km * a.per_km[:, None], axis=1)
-        before_block = a.start_level[:, None] - np.concatenate([np.zeros((len(a), 1)), energy[:, :-1]], axis=1)
-        end_level = a.start_level - energy[:, -1]
+        energy = np.cumsum(self.block_km * a.store_per_km[:, None], axis=1)
+        before_block = a.start_store[:, None] - np.concatenate([np.zeros((len(a), 1)), energy[:, :-1]], axis=1)
+        end_level = a.start_store - energy[:, -1]
         low = ~r.hybrid & (end_level < r.reserve)
         at_break = (before_block[:, 1:] < r.break_below[:, None]) & ~np.isnan(a.blocks[:, 1:, 0])
         at_break &= (r.break_below > 0)[:, None]
@@ -175,27 +180,27 @@ class FleetModel:
         """Agents with no shared resource today: drive every block as planned."""
         a = self.a
         km = self.block_km[idx].sum(axis=1)
-        energy = km * a.per_km[idx]
+        energy = km * a.store_per_km[idx]
         hybrid = self.rules.hybrid[idx]
-        electric = np.where(hybrid, np.minimum(energy, self.level[idx]), energy)
-        self.fuel_l[idx] = np.where(hybrid, (energy - electric) / a.per_km[idx] * a.fuel_per_km[idx], 0.0)
-        self.level[idx] -= electric
-        self.used[idx] += electric
+        electric = np.where(hybrid, np.minimum(energy, self.store[idx]), energy)
+        self.petrol_l[idx] = np.where(hybrid, (energy - electric) / a.store_per_km[idx] * a.petrol_l_per_km[idx], 0.0)
+        self.store[idx] -= electric
+        self.store_used[idx] += electric
         self.km[idx] += km
-        self.min_level[idx] = self.level[idx]
+        self.min_store[idx] = self.store[idx]
         self.home_at[idx] = np.where(a.active[idx], np.nanmax(a.blocks[idx, :, 1], axis=1), np.nan)
 
     # ------------------------------------------------------------------ vehicle
     def _book(self, i: int, energy: float, km: float) -> None:
         """Energy and km driven since the last decision; PHEVs switch to petrol when empty."""
-        level = self.level[i]
+        level = self.store[i]
         electric = min(energy, level) if self.rules.hybrid[i] else energy
         if electric < energy:
-            self.fuel_l[i] += (energy - electric) / self.a.per_km[i] * self.a.fuel_per_km[i]
-        self.level[i] = level - electric
-        self.used[i] += electric
+            self.petrol_l[i] += (energy - electric) / self.a.store_per_km[i] * self.a.petrol_l_per_km[i]
+        self.store[i] = level - electric
+        self.store_used[i] += electric
         self.km[i] += km
-        self.min_level[i] = min(self.min_level[i], self.level[i])
+        self.min_store[i] = min(self.min_store[i], self.store[i])
 
     def _next_decision(self, i: int, plan: list, k: int, done: float, delay: float, handled: int):
         """From block ``k`` with ``done`` minutes driven: the next decision.
@@ -203,8 +208,8 @@ class FleetModel:
         Returns ``(time, kind, k, done, energy, km)`` with kind ``seek`` (the reserve is reached
         in block k after ``done`` minutes), ``break`` (a top-up is due before block k) or ``end``.
         """
-        per_km = self.a.per_km[i]
-        level, reserve, brk = self.level[i], self.rules.reserve[i], self.rules.break_below[i]
+        per_km = self.a.store_per_km[i]
+        level, reserve, brk = self.store[i], self.rules.reserve[i], self.rules.break_below[i]
         hybrid = self.rules.hybrid[i]
         energy = km = 0.0
         for j in range(k, len(plan)):
@@ -212,12 +217,12 @@ class FleetModel:
             if j > handled and done == 0.0 and j > 0 and brk > 0 and level - energy < brk:
                 return plan[j - 1][1] + delay, "break", j, 0.0, energy, km
             minutes = b1 - b0
-            rate = bkm * per_km / minutes
+            use_per_min = bkm * per_km / minutes
             left = minutes - done
-            if not hybrid and level - energy - rate * left < reserve:
-                t = max(level - energy - reserve, 0.0) / rate
-                return b0 + delay + done + t, "seek", j, done + t, energy + rate * t, km + bkm * t / minutes
-            energy += rate * left
+            if not hybrid and level - energy - use_per_min * left < reserve:
+                t = max(level - energy - reserve, 0.0) / use_per_min
+                return b0 + delay + done + t, "seek", j, done + t, energy + use_per_min * t, km + bkm * t / minutes
+            energy += use_per_min * left
             km += bkm * left / minutes
             done = 0.0
         return plan[-1][1] + delay, "end", len(plan), 0.0, energy, km
@@ -265,7 +270,7 @@ class FleetModel:
     def _end_of_day(self, i: int, cycle_end: float):
         """Charging after the last block, before the next departure (home piles settle later)."""
         r, env = self.rules, self.env
-        level = self.level[i]
+        level = self.store[i]
         if self.depot_res[i] >= 0 and level < r.base_below[i]:
             res = int(self.depot_res[i])
             if self.a.responsive[i]:
@@ -291,15 +296,15 @@ class FleetModel:
             yield self.env.timeout(start - self.env.now)
 
     def _charge_minutes(self, i: int, r: int, target_soc: float) -> float:
-        power = min(self.res_rate[r], self.rules.max_kw[i])
-        cap = self.capacity_list[i]
-        soc = self.level[i] / cap
+        power = min(self.power_kw[r], self.rules.max_kw[i])
+        cap = self.store_capacity_values[i]
+        soc = self.store[i] / cap
         return charge_minutes_one(soc, max(target_soc, soc), cap, power) + self.plug_handling
 
     def _plug_ac(self, i: int, zone: int, *, dwell_end: float, defer: bool):
         """Take a free public AC pile near ``zone`` for the dwell; no queue (a driver who finds
         none free goes without). Returns whether the car plugged in."""
-        level, per_km = self.level[i], self.a.per_km[i]
+        level, per_km = self.store[i], self.a.store_per_km[i]
         dist_row, time_row = self.dist_rows[zone], self.time_rows[zone]
         for r in self.nearest["ac_public"][zone]:
             res = self.resources[r]
@@ -324,22 +329,22 @@ class FleetModel:
         if self.depot_res[i] >= 0:
             candidates.append(int(self.depot_res[i]))
         origin = zone
-        per_km, slow = self.a.per_km[i], self.rules.slowdown[i]
-        wanted = self.rules.charge_to_soc[i] * self.capacity_list[i] - self.level[i]
+        per_km, slow = self.a.store_per_km[i], self.rules.slowdown[i]
+        wanted = self.rules.charge_to_soc[i] * self.store_capacity_values[i] - self.store[i]
         max_kw = self.rules.max_kw[i]
-        resources, res_zone, res_rate, res_charges = self.resources, self.res_zone, self.res_rate, self.res_charges
+        resources, res_zone, power_kw, res_charges = self.resources, self.res_zone, self.power_kw, self.res_charges
         tries = 0
         while candidates and tries < self.max_tries:
             best = None
             dist_row, time_row = self.dist_rows[zone], self.time_rows[zone]
-            reach = self.level[i] + 1e-9
+            reach = self.store[i] + 1e-9
             for r in candidates:
                 dest = res_zone[r]
                 km = dist_row[dest]
                 if km * per_km <= reach:
                     t = time_row[dest] * slow
                     # drivers weigh the trip, the queue and how fast the pile charges
-                    charge = wanted / min(res_rate[r], max_kw) * 60.0 if res_charges[r] else 0.0
+                    charge = wanted / min(power_kw[r], max_kw) * 60.0 if res_charges[r] else 0.0
                     res = resources[r]
                     wait = 0.0 if res.count < res.capacity else res.expected_wait_min(self.mean_service[r])
                     score = t + wait + charge
@@ -392,16 +397,16 @@ class FleetModel:
         res.record_wait(env.now - arrive)
         start = env.now
         kind = self.res_kind[r]
-        cap = self.capacity_list[i]
-        soc = self.level[i] / cap
-        rate = self.res_rate[r]
+        cap = self.store_capacity_values[i]
+        soc = self.store[i] / cap
         if kind == "swapping":
-            flow_start, minutes, new_soc, power = start, rate, 1.0, 0.0
+            flow_start, minutes, new_soc, power = start, self.swap_min[r], 1.0, 0.0
         elif kind in ("lng", "h2"):  # a tank is always filled up
-            minutes, new_soc, power = (1.0 - soc) * cap / rate, 1.0, rate * 60.0
+            fill = self.fill_kg_per_min[r]
+            minutes, new_soc, power = (1.0 - soc) * cap / fill, 1.0, fill * 60.0
             flow_start = start + self.fuel_handling
         else:
-            power = min(rate, self.rules.max_kw[i])
+            power = min(self.power_kw[r], self.rules.max_kw[i])
             minutes = charge_minutes_one(soc, max(target_soc, soc), cap, power)
             flow_start = start + self.plug_handling
             if defer and dwell_end is not None:
@@ -415,8 +420,8 @@ class FleetModel:
         yield env.timeout(release - env.now)
         res.release()
         energy = (new_soc - soc) * cap
-        self.level[i] += energy
-        self.charged[i] += energy
+        self.store[i] += energy
+        self.store_added[i] += energy
         # running mean of occupancy, for drivers' wait estimates
         self.mean_service[r] += 0.05 * (release - start - self.mean_service[r])
         self.sessions.append((i, r, kind, arrive, start, flow_start, flow_end, env.now, energy, power,
@@ -434,10 +439,10 @@ class FleetModel:
         """
         a, r = self.a, self.rules
         idx = np.flatnonzero(a.home_charger & ~self.stranded & ~self.stopped & ~np.isnan(self.home_at)
-                             & (self.level < r.base_below))
+                             & (self.store < r.base_below))
         power = np.minimum(float(load_equipment().at["ac_7kw", "rate"]), r.max_kw[idx])
-        cap = a.capacity[idx]
-        soc = self.level[idx] / cap
+        cap = a.store_capacity[idx]
+        soc = self.store[idx] / cap
         depart = a.blocks[idx, 0, 0] + _DAY_MIN
         plug = self.home_at[idx] + self.plug_handling
         need = charge_minutes(soc, 1.0, cap, power)
@@ -445,8 +450,8 @@ class FleetModel:
                                                                self.timer_spread * a.timer_u[idx]), plug)
         minutes = np.minimum(need, np.maximum(depart - start, 0.0))
         energy = (soc_after(soc, minutes, cap, power) - soc) * cap
-        self.level[idx] += energy
-        self.charged[idx] += energy
+        self.store[idx] += energy
+        self.store_added[idx] += energy
         return pd.DataFrame({"agent": idx, "resource": -1, "kind": "home", "arrive_min": self.home_at[idx],
                              "start_min": self.home_at[idx], "charge_start_min": start,
                              "charge_end_min": start + minutes, "end_min": depart, "energy": energy,

@@ -74,7 +74,7 @@ def _depot_stations(agents: Agents, zone_ids: np.ndarray, stock: StockParams) ->
         if duty.get("depot_charge_hours", 0) <= 0:
             continue
         km = stock.segment_params(seg).annual_km / 365.0
-        daily_kwh[mine] = km * agents.per_km[mine] * agents.weight[mine]
+        daily_kwh[mine] = km * agents.store_per_km[mine] * agents.weight[mine]
         power = min(pile_kw, duty.get("max_charge_kw", pile_kw))
         hours_at_pile[mine] = daily_kwh[mine] / power
         hours_at_pile[mine] /= duty["depot_charge_hours"] * target

@@ -67,7 +67,7 @@ def step_integral(group: np.ndarray, start: np.ndarray, end: np.ndarray, rate: n
 def _intervals(model: FleetModel, sessions: pd.DataFrame) -> pd.DataFrame:
     """Each session as constant-rate intervals (rate in unit per minute)."""
     a = model.a
-    cap = a.capacity[sessions["agent"].to_numpy()]
+    cap = a.store_capacity[sessions["agent"].to_numpy()]
     kind = sessions["kind"].to_numpy()
     energy = sessions["energy"].to_numpy()
     flow_start = sessions["charge_start_min"].to_numpy()
@@ -278,7 +278,7 @@ def _unserved(model: FleetModel, zone_ids: np.ndarray) -> pd.DataFrame:
     """Demand that found no station, by zone of need, station family and reason (weighted)."""
     table = model.unserved_table()
     a = model.a
-    unit = np.where(np.isin(a.powertrain, ("LNG", "FCEV")), "kg", "kWh")
+    unit = a.store_unit
     agent = table["agent"].to_numpy(np.int64)
     frame = pd.DataFrame({"zone_id": zone_ids[table["zone"].to_numpy(np.int64)].astype(np.int64),
                           "family": table["family"].astype(str), "reason": table["reason"].astype(str),
@@ -292,13 +292,14 @@ def _unserved(model: FleetModel, zone_ids: np.ndarray) -> pd.DataFrame:
 
 def _vehicles(model: FleetModel, zone_ids: np.ndarray) -> pd.DataFrame:
     a = model.a
-    unit = np.where(np.isin(a.powertrain, ("LNG", "FCEV")), "kg", "kWh")
+    unit = a.store_unit
     return pd.DataFrame({
         "vehicle": np.arange(len(a), dtype=np.int64), "segment": a.segment.astype(str),
         "powertrain": a.powertrain.astype(str), "weight": a.weight.astype(np.int64),
         "base_zone_id": zone_ids[a.base_zone].astype(np.int64), "km": model.km,
-        "energy_used": model.used, "energy_charged": model.charged, "start_level": a.start_level.astype(float),
-        "end_level": model.level, "unit": unit.astype(str), "petrol_l": model.fuel_l,
+        "energy_used": model.store_used, "energy_charged": model.store_added,
+        "start_level": a.start_store.astype(float), "end_level": model.store, "unit": unit.astype(str),
+        "petrol_l": model.petrol_l,
         "stranded": model.stranded, "stopped": model.stopped,
     })
 
@@ -311,7 +312,7 @@ def _co2(model: FleetModel, year: int, stock: StockParams) -> pd.DataFrame:
     h2_wtt = fuels[("hydrogen", f"wtt_co2_{stock.hydrogen_production_route}")]
     w = a.weight.astype(float)
     frame = pd.DataFrame({"segment": a.segment.astype(str), "powertrain": a.powertrain.astype(str),
-                          "used": model.used * w, "petrol": model.fuel_l * w})
+                          "used": model.store_used * w, "petrol": model.petrol_l * w})
     ttw = np.select([frame["powertrain"] == "LNG"], [frame["used"] * fuels[("lng", "ttw_co2")]], 0.0)
     ttw = ttw + frame["petrol"] * fuels[("petrol", "ttw_co2")]
     wtw = ttw + np.select(

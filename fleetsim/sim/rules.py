@@ -73,7 +73,7 @@ def agent_rules(a: Agents, *, has_depot_pile: np.ndarray, truck_speed_factor: fl
     """The rules of every agent; ``has_depot_pile`` marks agents whose depot has piles."""
     seg, pt = a.segment, a.powertrain
     hybrid = pt == "PHEV"
-    cap = a.capacity
+    cap = a.store_capacity
     reserve = np.where(hybrid, 0.0, _per_segment(a, "seek_energy_soc") * cap)
     break_soc = _per_segment(a, "break_charge_below_soc", 0.0)
     work_soc = _per_segment(a, "work_charge_below_soc", 0.0)
@@ -107,8 +107,8 @@ def settle_start_levels(a: Agents, rules: Rules, *, active_share: np.ndarray, km
     level is clipped at zero.
     """
     n = len(a)
-    cap = a.capacity
-    level = a.start_level.astype(float).copy()
+    cap = a.store_capacity
+    level = a.start_store.astype(float).copy()
     dur = np.nan_to_num(a.blocks[:, :, 1] - a.blocks[:, :, 0])
     share = dur / np.maximum(dur.sum(axis=1, keepdims=True), 1e-9)
     top_up = rules.charge_to_soc * cap
@@ -132,7 +132,7 @@ def settle_start_levels(a: Agents, rules: Rules, *, active_share: np.ndarray, km
         drives = rng.random(n) < active_share
         # rng.normal(mean, sd) is mean + sd x a standard normal draw: the same numbers, drawn faster
         km = np.where(drives, mean_active_km * np.exp(-km_sigma**2 / 2 + km_sigma * rng.standard_normal(n)), 0.0)
-        energy = km * a.per_km
+        energy = km * a.store_per_km
         for k in blocks:
             if k > 0:
                 b = breaks[k]

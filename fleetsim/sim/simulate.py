@@ -77,7 +77,7 @@ def simulate_day(scenario: Scenario, stock: pd.DataFrame, *, stations: pd.DataFr
     based = agents.depot >= 0
     has_pile[based] = infra.depot_resource[agents.depot[based]] >= 0
     rules = agent_rules(agents, has_depot_pile=has_pile, truck_speed_factor=scenario.network.truck_speed_factor)
-    agents.start_level = _settled_levels(agents, rules, scenario, settle_rng)
+    agents.start_store = _settled_levels(agents, rules, scenario, settle_rng)
     model = FleetModel(agents, infra, rules, time_min=time_min, dist_km=dist_km,
                        valley_public=valley_window_min(PUBLIC_TARIFF, month),
                        valley_home=valley_window_min(HOME_TARIFF, month))
