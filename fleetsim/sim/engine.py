@@ -138,17 +138,8 @@ class FleetModel:
     def run(self, progress=None) -> None:
         """Simulate the day; ``progress(done_fraction)`` is called as simulated time passes."""
         need = self.needs_process()
-        idx = np.flatnonzero(need)
-        blocks = self.a.blocks[idx].tolist()
-        kms = self.block_km[idx].tolist()
-        starts = []
-        for i, b, k in zip(idx.tolist(), blocks, kms, strict=True):
-            plan = [(b0, b1, km) for (b0, b1), km in zip(b, k, strict=True) if b0 == b0]  # b0 != b0 for NaN
-            first = self._next_decision(i, plan, 0, 0.0, 0.0, 0)
-            starts.append((min(first[0], plan[0][0] + _DAY_MIN), i, plan, first))
-        starts.sort(key=lambda s: (s[0], s[1]))
-        self.env.process(self._start_vehicles(starts))
-        self.processes = len(idx)
+        self.processes = int(need.sum())
+        self.env.process(self._start_vehicles(self._first_decisions(np.flatnonzero(need))))
         self._bulk_day(np.flatnonzero(~need))
         hours = 36
         for hour in range(1, hours + 1):
@@ -158,6 +149,17 @@ class FleetModel:
         self.env.run()
         if progress:
             progress(1.0)
+
+    def _first_decisions(self, idx: np.ndarray) -> list:
+        """``(time, agent, plan, decision)`` of each agent in ``idx`` at its first decision, in
+        time order (agent order at equal times); ``plan`` lists its blocks as (start, end, km)."""
+        starts = []
+        for i, b, k in zip(idx.tolist(), self.a.blocks[idx].tolist(), self.block_km[idx].tolist(), strict=True):
+            plan = [(b0, b1, km) for (b0, b1), km in zip(b, k, strict=True) if b0 == b0]  # b0 != b0 for NaN
+            first = self._next_decision(i, plan, 0, 0.0, 0.0, 0)
+            starts.append((min(first[0], plan[0][0] + _DAY_MIN), i, plan, first))
+        starts.sort(key=lambda s: (s[0], s[1]))
+        return starts
 
     def _start_vehicles(self, starts: list):
         """Start each vehicle's process at its first decision, in time order.
