@@ -44,8 +44,9 @@ class RunInfo:
     run_id : str
         The folder's resolved path; the value the pickers carry.
     label : str
-        Short human label: folder name, scenario year, whether it has a station plan, sample and
-        seed.
+        Short human label in English: folder name, scenario year, whether it has a station plan,
+        sample and seed (the pages say it in the visitor's language from the fields below, see
+        :func:`dashboard.ui.run_label`).
     name : str
         Folder name (for a run inside a sweep: ``<sweep>/<run_id>``).
     scenario : str
@@ -54,6 +55,10 @@ class RunInfo:
         Scenario year.
     problem : str
         Why the run cannot be shown ("" when it can).
+    sample, seed : str
+        The simulated fraction of the fleet and the seed, as short text for the label.
+    planned : bool
+        Whether the run has a station plan.
     """
 
     run_id: str
@@ -62,6 +67,9 @@ class RunInfo:
     scenario: str = ""
     year: int | None = None
     problem: str = ""
+    sample: str = ""
+    seed: str = ""
+    planned: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,8 @@ class SweepInfo:
     sweep_id: str
     label: str
     run_ids: tuple[str, ...] = field(default_factory=tuple)
+    #: the sweep folder's name (the label says it in English with the number of runs)
+    name: str = ""
 
 
 def _is_run(path: Path) -> bool:
@@ -123,7 +133,8 @@ def _run_info(run_id: str, folder: Path, name: str) -> RunInfo:
     seed = manifest.get("seed", scenario.get("seed"))
     plan = ", station plan" if manifest.get("siting") else ""
     label = f"{name} ({year}{plan}, sample {_plain(sample)}, seed {_plain(seed)})"
-    return RunInfo(run_id, label, name, _plain(scenario.get("name", "")), year)
+    return RunInfo(run_id, label, name, _plain(scenario.get("name", "")), year, sample=_plain(sample),
+                   seed=_plain(seed), planned=bool(manifest.get("siting")))
 
 
 def _plain(value) -> str:
@@ -219,7 +230,7 @@ class ResultsReader:
             if _is_run(child):
                 members.append(self._add_run(runs, child, f"{folder.name}/{child.name}"))
         sweeps.setdefault(sweep_id, SweepInfo(sweep_id, f"{folder.name} ({len(members)} runs)",
-                                              tuple(members)))
+                                              tuple(members), folder.name))
 
     def _add_run(self, runs, folder: Path, name: str) -> str:
         run_id = str(folder.resolve())

@@ -110,9 +110,10 @@ def station_table(stations: pd.DataFrame, station_use: pd.DataFrame, siting: pd.
     return out.sort_values(["utilisation_pct", "station_id"], ascending=[False, True], ignore_index=True)
 
 
-def figures_comparison(figures: dict[str, pd.DataFrame], targets: dict[str, pd.DataFrame] | None = None
-                       ) -> pd.DataFrame:
-    """Key figures of several runs side by side: one row per figure, one column per run label."""
+def figures_comparison(figures: dict[str, pd.DataFrame], targets: dict[str, pd.DataFrame] | None = None,
+                       lang: str = "en") -> pd.DataFrame:
+    """Key figures of several runs side by side: one row per figure, one column per run label;
+    figure names and units in ``lang``."""
     names: list[str] = []
     units: dict[str, str] = {}
     values: dict[str, dict[str, str]] = {}
@@ -125,15 +126,17 @@ def figures_comparison(figures: dict[str, pd.DataFrame], targets: dict[str, pd.D
             values[label][fig] = format_value(float(value), str(unit))
         year = int(frame["year"].iloc[0]) if len(frame) else None
         values[label]["year"] = str(year) if year is not None else ""
-    rows = [{"figure": "scenario year", "unit": "", **{lbl: values[lbl]["year"] for lbl in figures}}]
-    rows += [{"figure": nice_name(f), "unit": units[f], **{lbl: values[lbl].get(f, "") for lbl in figures}}
-             for f in names]
+    rows = [{"figure": i18n.figure_name("scenario_year", lang), "unit": "",
+             **{lbl: values[lbl]["year"] for lbl in figures}}]
+    rows += [{"figure": i18n.figure_name(f, lang), "unit": i18n.unit_name(units[f], lang),
+              **{lbl: values[lbl].get(f, "") for lbl in figures}} for f in names]
     if targets:
         met = {}
         for label, frame in targets.items():
             computed = frame[frame["modelled_value"].notna()]
             counts = computed["verdict"].value_counts()
-            met[label] = (f"{int(computed['met'].fillna(False).astype(bool).sum())} of {len(computed)} ("
-                          + ", ".join(f"{int(counts.get(v, 0))} {v}" for v in ("within", "exceeded", "short")) + ")")
-        rows.append({"figure": "targets met (of those modelled)", "unit": "", **met})
+            met[label] = i18n.text("ui.targets_met_count", lang,
+                                   met=int(computed["met"].fillna(False).astype(bool).sum()), n=len(computed),
+                                   **{v: int(counts.get(v, 0)) for v in ("within", "exceeded", "short")})
+        rows.append({"figure": i18n.figure_name("targets_met_of_modelled", lang), "unit": "", **met})
     return pd.DataFrame(rows)
