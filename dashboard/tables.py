@@ -12,7 +12,13 @@ from .figures import plan_targets
 from .figures_day import station_group
 from .style import nice_name
 
-__all__ = ["target_status", "targets_table", "station_table", "figures_comparison", "format_value"]
+__all__ = ["target_status", "targets_table", "station_table", "station_rows_in", "district_name", "figures_comparison",
+           "format_value"]
+
+#: the station table's columns whose values are codes said in the visitor's language, and the
+#: catalogue prefix of each (a value without an entry is shown as it is)
+_CODED = {"district": "district.", "group": "group.", "source": "source.", "kind": "fig.", "equipment": "equipment."}
+
 
 def format_value(value: float, unit: str, *, signed: bool = False) -> str:
     """A number in ``unit``: fractions with three decimals, counts with thousands separators."""
@@ -108,6 +114,26 @@ def station_table(stations: pd.DataFrame, station_use: pd.DataFrame, siting: pd.
         "max_queue": use["max_queue"].astype(int),
     })
     return out.sort_values(["utilisation_pct", "station_id"], ascending=[False, True], ignore_index=True)
+
+
+def district_name(name, lang: str = "en") -> str:
+    """A district's name in ``lang`` (``district.<name>`` when catalogued, else as given)."""
+    key = f"district.{name}"
+    return i18n.text(key, lang) if key in i18n.catalogue() else str(name)
+
+
+def station_rows_in(rows: list[dict], lang: str = "en") -> list[dict]:
+    """Rows of :func:`station_table` with district, group, source, kind and equipment said in
+    ``lang`` (English rows are returned as they are: their values are the results' own codes)."""
+    if lang == "en":
+        return rows
+    catalogue = i18n.catalogue()
+
+    def say(column: str, value):
+        key = f"{_CODED[column]}{value}"
+        return catalogue[key].get(lang) or value if key in catalogue else value
+
+    return [{k: say(k, v) if k in _CODED else v for k, v in row.items()} for row in rows]
 
 
 def figures_comparison(figures: dict[str, pd.DataFrame], targets: dict[str, pd.DataFrame] | None = None,

@@ -141,9 +141,11 @@ def error_box(component_id: str, children=None) -> html.Div:
 
 
 def error_text(err: Exception | str) -> list:
-    """Children of an error box for ``err``; logs it (the server keeps running)."""
+    """Children of an error box for ``err`` (its Chinese text when the request is in Chinese and the
+    error carries one); logs it (the server keeps running)."""
     log.warning("cannot show results: %s", err)
-    return [html.Strong(tr("ui.cannot_show")), html.Span(str(err))]
+    return [html.Strong(tr("ui.cannot_show")),
+            html.Span(i18n.error_text(err, lang()) if isinstance(err, BaseException) else str(err))]
 
 
 def no_data(message: str, run: str | None = None):

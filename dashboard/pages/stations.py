@@ -13,7 +13,7 @@ from ..figures import zone_map_figure, zone_values
 from ..figures_map import ZONE_METRICS, zone_metric_label
 from ..state import DashboardState, current_state
 from ..style import KIND_COLOURS
-from ..tables import station_table
+from ..tables import district_name, station_rows_in, station_table
 from ..ui import (DATA_ERRORS, error_box, error_text, graph, html_table, lang, localised, no_data, page_header,
                   pick_run, run_picker, simple_table, table_style, tr)
 
@@ -96,7 +96,7 @@ def render(state: DashboardState, run_id: str | None, metric: str = "utilisation
         fig, rows, planned = reader.memo(("stations", metric, tuple(kinds) if kinds is not None else None), [run_id],
                                          lambda: _build(reader, run_id, metric, kinds))
         note = tr("ui.planned_sites", n=planned) if planned is not None else tr("ui.no_siting")
-        return localised(("", fig, rows, note))
+        return localised(("", fig, station_rows_in(rows, lang()), note))
     except DATA_ERRORS as err:
         return error_text(err), no_data(tr("ui.no_data"), run=run_id), [], ""
 
@@ -129,7 +129,9 @@ def districts(state: DashboardState, run_id: str | None) -> str:
                                  year=info.year if info is not None and info.year else None)
     except DATA_ERRORS as err:
         return f"<p>{err}</p>"
-    rows = [{k: (f"{v:,.0f}" if isinstance(v, float) else v) for k, v in r.items()} for r in table.to_dict("records")]
+    language = lang()
+    rows = [{k: (f"{v:,.0f}" if isinstance(v, float) else district_name(v, language) if k == "district" else v)
+             for k, v in r.items()} for r in table.to_dict("records")]
     columns = tuple((tr(k) if k.startswith("col.") else k, c) for k, c in _DISTRICT_KEYS if c in table.columns)
     return simple_table(rows, columns, numeric={c for _, c in columns if c != "district"})
 
