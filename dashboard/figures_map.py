@@ -20,7 +20,8 @@ from szplan.data import data_path
 from .figures_day import station_group
 from .style import KIND_COLOURS, colour_of, figure, values
 
-__all__ = ["ZONE_METRICS", "zone_metric_label", "zone_shapes", "zone_centres", "district_outlines", "zone_values", "zone_map_figure"]
+__all__ = ["ZONE_METRICS", "zone_metric_label", "zone_shapes", "zone_centres", "district_outlines", "zone_values",
+           "zone_map_figure"]
 
 #: dropdown value → (label, unit) in English, as the map's figure says them (its title is
 #: translated with the figure, see :func:`dashboard.style.localise`); the dropdown says them in

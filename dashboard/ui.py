@@ -14,7 +14,8 @@ from .style import FONT as _FONT
 from .style import empty_figure, localise
 
 __all__ = ["LANG_COOKIE", "lang", "tr", "localised", "DATA_ERRORS", "table_style", "simple_table", "html_table",
-           "page_header", "run_label", "sweep_label", "run_options", "run_picker", "error_box", "error_text", "graph", "pick_run", "no_data"]
+           "page_header", "run_label", "sweep_label", "run_options", "run_picker", "error_box", "error_text", "graph",
+           "pick_run", "no_data"]
 
 log = logging.getLogger(__name__)
 

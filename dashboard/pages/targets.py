@@ -148,7 +148,8 @@ def render_bands(state: DashboardState, sweep_id: str | None, figure: str | None
     if not sweep_id or not figure:
         return no_data(tr("ui.no_sweep_loaded"))
     try:
-        return localise(bands_figure(state.reader.bands(sweep_id), figure, run=sweep_id), lang())
+        language = lang()
+        return localise(bands_figure(state.reader.bands(sweep_id), figure, run=sweep_id, lang=language), language)
     except DATA_ERRORS as err:
         return no_data(str(err))
 
