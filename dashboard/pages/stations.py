@@ -2,11 +2,13 @@
 kind, and a filterable table of every station's equipment."""
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from dash import Input, Output, State, dash_table, dcc, html
 from dash.exceptions import PreventUpdate
 
+from szplan.data import i18n
 from szplan.fleetsim.runs.export import FORMATS, district_summary, export_bytes
 
 from ..figures import zone_map_figure, zone_values
@@ -128,7 +130,7 @@ def districts(state: DashboardState, run_id: str | None) -> str:
         table = district_summary(siting, state.reader.table(run_id, "zones"), state.reader.table(run_id, "station_use"),
                                  year=info.year if info is not None and info.year else None)
     except DATA_ERRORS as err:
-        return f"<p>{err}</p>"
+        return f"<p>{escape(i18n.error_text(err, lang()))}</p>"
     language = lang()
     rows = [{k: (f"{v:,.0f}" if isinstance(v, float) else district_name(v, language) if k == "district" else v)
              for k, v in r.items()} for r in table.to_dict("records")]
