@@ -52,7 +52,7 @@ def _description(page, runs_root: Path):
 
 def _shell(state: DashboardState) -> html.Div:
     state.reader.refresh()
-    problems = state.reader.problems
+    problems = state.reader.problems_zh if lang() == "zh" else state.reader.problems
     return html.Div([
         html.Header([
             html.Div([html.Span("SZ", className="brand-mark"), html.Span(tr("app.title"), className="brand-name")],

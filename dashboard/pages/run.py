@@ -117,7 +117,7 @@ def run_rows(state: DashboardState, lang: str = "en") -> list[dict]:
     """The runs found on disk, as rows of the run list, in ``lang``."""
     pages = [(i18n.text(key, lang), path) for key, path in _OPEN]
     return [{"run": info.name, "scenario": info.scenario, "year": info.year, "folder": info.run_id,
-             "status": info.problem or i18n.text("run.ready", lang),
+             "status": info.problem_in(lang) or i18n.text("run.ready", lang),
              "open": " · ".join(f"[{page}]({path}?run={quote(info.run_id, safe='')})" for page, path in pages)}
             for info in state.reader.runs()]
 
