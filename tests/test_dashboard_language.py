@@ -23,7 +23,7 @@ _WORD = re.compile(r"[A-Za-z]{3,}")
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 #: English words a Chinese page may show: units, file formats, fuels and the command line's name
 _ALLOWED_WORDS = {"kwh", "mwh", "gwh", "twh", "cny", "gcj", "wgs", "csv", "xlsx", "zip", "geojson", "geopackage",
-                  "excel", "lng", "nev"}
+                  "excel", "lng", "nev", "utf"}
 #: phrases shown as they are in both languages: the map data's attribution and licence, a command
 _ALLOWED_PHRASES = ("Qing Yu", "BSD 3-Clause", "fleetsim site", "ST-EVCDP")
 #: file names (data sources named in the station table)
@@ -135,12 +135,16 @@ def _bands(folder, run_path):
 
 @pytest.fixture()
 def apps(small_run, tmp_path):
-    """Three dashboards: over a run and a sweep, over nothing, over a run with a table missing."""
+    """Three dashboards: over a run and a sweep, over nothing, over a run with a table missing
+    and one whose manifest cannot be read (and a folder that is not there)."""
     _bands(tmp_path / "sweeps" / "s1", small_run.path)
     corrupt = tmp_path / "corrupt" / "broken"
     shutil.copytree(small_run.path, corrupt)
     (corrupt / "stock.parquet").unlink()
-    roots = {"full": [small_run.path, tmp_path / "sweeps"], "empty": [], "corrupt": [corrupt]}
+    shutil.copytree(small_run.path, tmp_path / "corrupt" / "unreadable")
+    (tmp_path / "corrupt" / "unreadable" / "manifest.json").write_bytes(b"\xff\xfe{")
+    roots = {"full": [small_run.path, tmp_path / "sweeps"], "empty": [tmp_path / "missing"],
+             "corrupt": [tmp_path / "corrupt"]}
     return {name: create_app(dirs, runs_root=tmp_path / f"runs-{name}", cache_dir=tmp_path / f"cache-{name}")
             for name, dirs in roots.items()}
 
@@ -164,7 +168,7 @@ def _strings(app, lang: str) -> tuple[list[tuple[str, str]], set[str]]:
         for sweep in state.reader.sweeps():
             out += visible_strings(list(targets.band_choices(state, sweep.sweep_id)[0]), "band-choices")
             out += visible_strings([targets.render_bands(state, sweep.sweep_id, "peak_charging_power")], "bands")
-        known = {str(state.runs_root)} | {s for info in state.reader.runs()
+        known = {str(state.runs_root), *map(str, state.reader.results_dirs)} | {s for info in state.reader.runs()
                                           for s in (info.run_id, info.name, info.scenario) if s}
         known |= {s for sweep in state.reader.sweeps() for s in (sweep.sweep_id, sweep.name)}
         known |= set(run.scenario_choices(state.scenarios_dir))
@@ -177,6 +181,8 @@ def test_the_chinese_interface_shows_no_english(apps):
     for name, app in apps.items():
         strings, known = _strings(app, "zh")
         assert any(_CJK.search(s) for _, s in strings), name  # the walk found the page texts at all
+        said = " ".join(s for _, s in strings)
+        assert {"full": "可用", "empty": "没有此文件夹", "corrupt": "无法读取 manifest.json"}[name] in said
         for where, text in strings:
             words = _english_words(text, known)
             if words:
