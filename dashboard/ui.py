@@ -56,13 +56,15 @@ def localised(outputs: tuple) -> tuple:
 
 
 def table_style(*, cell: dict | None = None, header: dict | None = None) -> dict:
-    """Keyword arguments that give every DataTable the same look (its own default font is monospace)."""
+    """Keyword arguments that give every DataTable the same look (its own default font is monospace)
+    and its filter boxes' hint in the request's language."""
     return {
         "style_table": {"overflowX": "auto"},
         "style_cell": {"fontFamily": _FONT, "fontSize": 13, "padding": "4px 8px", "textAlign": "left",
                        **(cell or {})},
         "style_header": {"fontFamily": _FONT, "fontWeight": "600", "backgroundColor": "#f0f3f7", **(header or {})},
         "style_filter": {"fontFamily": _FONT},
+        "filter_options": {"placeholder_text": tr("ui.filter")},
     }
 
 

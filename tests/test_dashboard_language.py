@@ -100,6 +100,7 @@ def visible_strings(node, where: str = "page") -> list[tuple[str, str]]:
             out.append((f"{where}.option", str(option)))
     out += [(f"{where}.column", column.get("name")) for column in props.get("columns") or []]
     if kind == "DataTable":
+        out.append((f"{where}.filter", (props.get("filter_options") or {}).get("placeholder_text", "filter data...")))
         out += [(f"{where}.{key}", value) for row in props.get("data") or [] for key, value in row.items()
                 if isinstance(value, str) and key not in _ID_COLUMNS]
     if kind == "Markdown" and isinstance(props.get("children"), str):
