@@ -18,6 +18,8 @@ import dash
 import diskcache
 from dash import Input, Output, State, dcc, html
 
+from szplan.data import i18n
+
 from .pages import day, fleet, run, scenarios, stations, targets
 from .reader import ResultsReader
 from .state import STATE_KEY, DashboardState
@@ -29,7 +31,8 @@ log = logging.getLogger(__name__)
 
 #: the pages in navigation order
 PAGES = (targets, fleet, day, stations, scenarios, run)
-_TITLE = "Shenzhen fleet planner"
+#: the browser tab's title outside any page (pages are titled in the visitor's language, see _title)
+_TITLE = i18n.text("app.title", "en")
 _ASSETS = Path(__file__).resolve().parent / "assets"
 
 
@@ -37,9 +40,19 @@ def _nav_id(page) -> str:
     return f"nav-{page.NAME.lower()}"
 
 
+def _title(page):
+    """The page's browser-tab title, said in the request's language when Dash asks for it."""
+    return lambda **_path: f"{tr(f'nav.{page.NAME.lower()}')} · {tr('app.title')}"
+
+
+def _description(page, runs_root: Path):
+    """The page's one-line description (the page header's intro) in the request's language."""
+    return lambda **_path: tr(f"page.{page.NAME.lower()}.intro", root=runs_root)
+
+
 def _shell(state: DashboardState) -> html.Div:
     state.reader.refresh()
-    problems = state.reader.problems
+    problems = state.reader.problems_zh if lang() == "zh" else state.reader.problems
     return html.Div([
         html.Header([
             html.Div([html.Span("SZ", className="brand-mark"), html.Span(tr("app.title"), className="brand-name")],
@@ -109,6 +122,7 @@ def create_app(results_dirs: list[Path], *, runs_root: Path, cache_dir: Path | N
     app = dash.Dash(
         __name__,
         title=_TITLE,
+        update_title=None,  # Dash's own "Updating..." tab title is English only
         use_pages=True,
         pages_folder="",
         assets_folder=str(_ASSETS),
@@ -123,7 +137,7 @@ def create_app(results_dirs: list[Path], *, runs_root: Path, cache_dir: Path | N
     app.server.extensions[STATE_KEY] = state
     for order, page in enumerate(PAGES):
         dash.register_page(page.__name__, path=page.PATH, name=page.NAME, order=order, layout=page.layout,
-                           title=f"{page.NAME} · {_TITLE}", description=(page.__doc__ or "").split("\n")[0])
+                           title=_title(page), description=_description(page, state.runs_root))
     app.layout = lambda: _shell(state)
     for page in PAGES:
         page.register_callbacks(app, state)

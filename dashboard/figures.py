@@ -314,12 +314,16 @@ def infrastructure_figure(targets: pd.DataFrame, stations: pd.DataFrame, *, siti
                   panel_titles=True)
 
 
-def bands_figure(bands: pd.DataFrame, figure_name: str, *, run: str | None = None) -> dict:
-    """One sweep figure for every parameter point: median and p05–p95 band across seeds."""
+def bands_figure(bands: pd.DataFrame, figure_name: str, *, run: str | None = None, lang: str = "en") -> dict:
+    """One sweep figure for every parameter point: median and p05–p95 band across seeds; the
+    figure's name and unit in ``lang`` (the rest is said by :func:`dashboard.style.localise`)."""
+    from szplan.data import i18n
+
     part = bands[bands["figure"] == figure_name]
     if part.empty:
-        return empty_figure(f"the sweep has no bands for {figure_name!r}", run=run)
+        return empty_figure(i18n.text("fig.no_bands", lang, name=repr(figure_name)), run=run)
     unit = str(part["unit"].iloc[0])
+    name = nice_name(figure_name) if lang == "en" else i18n.figure_name(figure_name, lang)
     data = []
     for i, (year, rows) in enumerate(part.sort_values("point").groupby("year", sort=True)):
         data.append({
@@ -332,8 +336,10 @@ def bands_figure(bands: pd.DataFrame, figure_name: str, *, run: str | None = Non
                               f"%{{customdata[1]:,.4~s}} {unit}<br>%{{customdata[2]}} seeds<extra></extra>"),
         })
     return figure(data, {"xaxis": {"title": {"text": "sweep point (parameter combination)"}, "type": "category"},
-                         "yaxis": {"title": {"text": f"{nice_name(figure_name)} ({unit})"}, "tickformat": "~s"}},
-                  title=f"Sweep: {nice_name(figure_name)} across seeds", run=run)
+                         "yaxis": {"title": {"text": i18n.text("fig.bands_axis", lang, name=name,
+                                                               unit=i18n.unit_name(unit, lang))},
+                                   "tickformat": "~s"}},
+                  title=i18n.text("fig.bands_title", lang, name=name), run=run)
 
 
 def _year_marker(year: int | None, layout: dict, xref: str = "x", yref: str = "y") -> None:

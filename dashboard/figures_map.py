@@ -20,15 +20,26 @@ from szplan.data import data_path
 from .figures_day import station_group
 from .style import KIND_COLOURS, colour_of, figure, values
 
-__all__ = ["ZONE_METRICS", "zone_shapes", "zone_centres", "district_outlines", "zone_values", "zone_map_figure"]
+__all__ = ["ZONE_METRICS", "zone_metric_label", "zone_shapes", "zone_centres", "district_outlines", "zone_values",
+           "zone_map_figure"]
 
-#: dropdown value → (label, unit)
+#: dropdown value → (label, unit) in English, as the map's figure says them (its title is
+#: translated with the figure, see :func:`dashboard.style.localise`); the dropdown says them in
+#: the visitor's language with :func:`zone_metric_label` (catalogue keys ``zone.<value>``)
 ZONE_METRICS = {
     "utilisation": ("Utilisation of public chargers", "%"),
     "wait": ("Mean wait at public stations", "min"),
     "demand": ("Charging demand", "MWh/day"),
     "population": ("Residents", "persons"),
 }
+
+
+def zone_metric_label(metric: str, lang: str = "en") -> str:
+    """The dropdown label of a zone metric in ``lang``: its name and unit."""
+    from szplan.data import i18n
+
+    unit = ZONE_METRICS[metric][1]
+    return i18n.text("zone.label", lang, label=i18n.text(f"zone.{metric}", lang), unit=i18n.unit_name(unit, lang))
 _CLASSES = 8
 # an explicit scale: plotly.js's built-in "YlOrRd" runs the other way round from plotly's, and
 # the zone fills (sampled here) and the colour bar (drawn by plotly.js) must agree

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from szplan.data import i18n
+from szplan.data.i18n import Translatable
 from szplan.demand import DemandError, StockParams
 from szplan.fleetsim.errors import ResultsError, ScenarioError
 from szplan.fleetsim.runs.scenario import (
@@ -49,8 +51,9 @@ _SCENARIO_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}\.ya?ml")
 _LOCK_FILE = ".dashboard-run.lock"
 
 
-class RunBusy(RuntimeError):
-    """Another run launched from this dashboard (or another one on the same runs root) is running."""
+class RunBusy(Translatable, RuntimeError):
+    """Another run launched from this dashboard (or another one on the same runs root) is running
+    (made with :meth:`of`, so that it carries its Chinese message too)."""
 
 
 def scenario_choices(scenarios_dir: Path | None = None) -> list[str]:
@@ -75,21 +78,21 @@ def resolve_base(base, scenarios_dir: Path | None = None) -> Scenario:
         path = Path(scenarios_dir) / base
         if path.resolve().parent == Path(scenarios_dir).resolve():  # not a link to elsewhere
             return load_scenario(path)
-    raise ScenarioError(f"scenario: {show(base, 40)} is not one of the built-in scenarios"
-                        + (" or the files in the scenarios folder" if scenarios_dir is not None else ""))
+    raise ScenarioError.of("lever.not_a_scenario" if scenarios_dir is None else "lever.not_a_scenario_or_file",
+                           got=show(base, 40))
 
 
 def _number(value, field: str, low: float, high: float, *, integer: bool = False):
     """A lever's value checked for type and range: None when empty, else an int or a float."""
     if value is None or value == "":
         return None
-    kind = "a whole number" if integer else "a number"
+    bounds = {"field": field, "low": f"{low:g}", "high": f"{high:g}", "got": show(value, 40)}
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ScenarioError(f"{field}: must be {kind} from {low:g} to {high:g} (got {show(value, 40)})")
+        raise ScenarioError.of("lever.whole_in_range" if integer else "lever.number_in_range", **bounds)
     if integer and value != int(value):
-        raise ScenarioError(f"{field}: must be {kind} (got {show(value, 40)})")
+        raise ScenarioError.of("lever.whole", field=field, got=bounds["got"])
     if not low <= value <= high:
-        raise ScenarioError(f"{field}: must be from {low:g} to {high:g} (got {show(value, 40)})")
+        raise ScenarioError.of("lever.range", **bounds)
     return int(value) if integer else float(value)
 
 
@@ -99,13 +102,13 @@ def check_levers(*, name=None, year=None, nev_share_pct=None, sample=None, seed=
     Returns the levers as clean Python values; :class:`ScenarioError` names the first bad one.
     """
     if name is not None and not isinstance(name, str):
-        raise ScenarioError(f"name: must be text (got a {type(name).__name__})")
+        raise ScenarioError.of("lever.name_not_text", kind=type(name).__name__)
     if isinstance(name, str) and len(name) > 80:
-        raise ScenarioError(f"name: at most 80 characters (got {len(name):,})")
+        raise ScenarioError.of("lever.name_too_long", n=f"{len(name):,}")
     return {
         "name": name,
         "year": _number(year, "year", FIRST_YEAR, LAST_YEAR, integer=True),
-        "nev_share_pct": _number(nev_share_pct, f"stock.nev_share_path.{LEVER_YEAR} (percent)", 0, 100),
+        "nev_share_pct": _number(nev_share_pct, f"stock.nev_share_path.{LEVER_YEAR} (%)", 0, 100),
         "sample": _number(sample, "simulation.sample", limit("sample_min"), SAMPLE_MAX),
         "seed": _number(seed, "seed", 0, 2**32 - 1, integer=True),
         "budget_bn": _number(budget_bn, "siting.budget_cny (CNY bn)", 0, _BUDGET_MAX_BN),
@@ -126,7 +129,7 @@ def run_lock(runs_root: Path):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RunBusy("another run is in progress on this dashboard; wait for it to finish") from None
+            raise RunBusy.of("run.busy") from None
         try:
             yield
         finally:
@@ -212,8 +215,8 @@ def build_scenario(base: str, *, name=None, year=None, nev_share_pct=None, sampl
 class _Progress:
     """Maps ``run_scenario``'s ``(stage, fraction)`` calls onto one bar, without flooding it."""
 
-    def __init__(self, report):
-        self.report, self.last = report, -1
+    def __init__(self, report, lang: str = "en"):
+        self.report, self.last, self.lang = report, -1, lang
 
     def __call__(self, stage: str, fraction: float) -> None:
         share = max(0.0, min(1.0, fraction))
@@ -222,20 +225,22 @@ class _Progress:
                    "year": 80 + int(18 * share)}.get(stage, self.last)
         if percent > self.last:
             self.last = percent
-            self.report(percent, f"{stage}: {round(100 * fraction)}%")
+            name = f"stage.{stage}"
+            shown = i18n.text(name, self.lang) if name in i18n.catalogue() else stage
+            self.report(percent, i18n.text("cli.stage", self.lang, stage=shown, percent=round(100 * fraction)))
 
 
-def run_job(report, scenario: Scenario, runs_root: Path, *, site: bool = False) -> Path:
-    """Run ``scenario`` into ``runs_root / scenario.name``, reporting ``report(percent, text)``;
-    ``site`` plans stations first.
+def run_job(report, scenario: Scenario, runs_root: Path, *, site: bool = False, lang: str = "en") -> Path:
+    """Run ``scenario`` into ``runs_root / scenario.name``, reporting ``report(percent, text)``
+    (the text in ``lang``); ``site`` plans stations first.
 
     Returns the results folder; raises one of :data:`RUN_ERRORS` when the run fails.
     """
     from szplan.fleetsim.runs.run import run_scenario
 
-    report(2, "stock model and network…")
+    report(2, i18n.text("run.progress_start", lang))
     out = Path(runs_root) / scenario.name
     log.info("dashboard run %s into %s", scenario.name, out)
-    run = run_scenario(scenario, out_dir=out, progress=_Progress(report), site=site)
-    report(100, "done")
+    run = run_scenario(scenario, out_dir=out, progress=_Progress(report, lang), site=site)
+    report(100, i18n.text("run.progress_done", lang))
     return run.path

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from szplan.data import i18n
 from szplan.fleetsim.errors import ResultsError
 from szplan.fleetsim.runs.results import MANIFEST, read_manifest, read_table
 
@@ -44,8 +45,9 @@ class RunInfo:
     run_id : str
         The folder's resolved path; the value the pickers carry.
     label : str
-        Short human label: folder name, scenario year, whether it has a station plan, sample and
-        seed.
+        Short human label in English: folder name, scenario year, whether it has a station plan,
+        sample and seed (the pages say it in the visitor's language from the fields below, see
+        :func:`dashboard.ui.run_label`).
     name : str
         Folder name (for a run inside a sweep: ``<sweep>/<run_id>``).
     scenario : str
@@ -54,6 +56,12 @@ class RunInfo:
         Scenario year.
     problem : str
         Why the run cannot be shown ("" when it can).
+    sample, seed : str
+        The simulated fraction of the fleet and the seed, as short text for the label.
+    planned : bool
+        Whether the run has a station plan.
+    problem_zh : str
+        ``problem`` in Chinese ("" when it can be shown, or when the problem has no Chinese text).
     """
 
     run_id: str
@@ -62,6 +70,20 @@ class RunInfo:
     scenario: str = ""
     year: int | None = None
     problem: str = ""
+    sample: str = ""
+    seed: str = ""
+    planned: bool = False
+    problem_zh: str = ""
+
+    def problem_in(self, lang: str = "en") -> str:
+        """``problem`` in ``lang`` (English when it has no Chinese text)."""
+        return (self.problem_zh if lang == "zh" else "") or self.problem
+
+    def error(self) -> ResultsError:
+        """``problem`` as the error to raise, in both languages."""
+        err = ResultsError(self.problem)
+        err.zh = self.problem_zh or None
+        return err
 
 
 @dataclass(frozen=True)
@@ -71,6 +93,8 @@ class SweepInfo:
     sweep_id: str
     label: str
     run_ids: tuple[str, ...] = field(default_factory=tuple)
+    #: the sweep folder's name (the label says it in English with the number of runs)
+    name: str = ""
 
 
 def _is_run(path: Path) -> bool:
@@ -112,18 +136,19 @@ def _run_info(run_id: str, folder: Path, name: str) -> RunInfo:
     manifest = read_manifest(folder)
     scenario = manifest.get("scenario")
     if not isinstance(scenario, dict):
-        raise ResultsError(f"{folder}: {MANIFEST} has no scenario")
+        raise ResultsError.of("results.no_scenario", path=folder, manifest=MANIFEST)
     simulation = scenario.get("simulation")
     tables = manifest.get("tables")
     if not isinstance(tables, dict) or not tables:
-        raise ResultsError(f"{folder}: {MANIFEST} lists no tables")
+        raise ResultsError.of("results.no_tables", path=folder, manifest=MANIFEST)
     year = scenario.get("year")
     year = year if isinstance(year, int) and not isinstance(year, bool) else None
     sample = simulation.get("sample") if isinstance(simulation, dict) else None
     seed = manifest.get("seed", scenario.get("seed"))
     plan = ", station plan" if manifest.get("siting") else ""
     label = f"{name} ({year}{plan}, sample {_plain(sample)}, seed {_plain(seed)})"
-    return RunInfo(run_id, label, name, _plain(scenario.get("name", "")), year)
+    return RunInfo(run_id, label, name, _plain(scenario.get("name", "")), year, sample=_plain(sample),
+                   seed=_plain(seed), planned=bool(manifest.get("siting")))
 
 
 def _plain(value) -> str:
@@ -153,6 +178,8 @@ class ResultsReader:
         self._sweeps: dict[str, SweepInfo] = {}
         self._infos: dict[tuple[str, str, int], RunInfo] = {}
         self.problems: list[str] = []
+        #: the same problems in Chinese, in the same order
+        self.problems_zh: list[str] = []
         self.refresh()
         for problem in self.problems:  # said once at start-up as well as on every page
             log.warning("%s", problem)
@@ -163,12 +190,17 @@ class ResultsReader:
         """Scan the folders again; returns the runs in display order."""
         runs: dict[str, RunInfo] = {}
         sweeps: dict[str, SweepInfo] = {}
-        problems: list[str] = []
+        problems: list[tuple[str, str]] = []  # (English, Chinese)
+
+        def cannot_read(path, err) -> tuple[str, str]:
+            return (i18n.text("results.cannot_read", "en", path=path, reason=err),
+                    i18n.text("results.cannot_read", "zh", path=path, reason=err))
+
         for folder in self.results_dirs:
             try:
                 problem = self._scan_given(runs, sweeps, folder)
             except (OSError, ValueError) as err:  # a folder that changes or breaks while listed
-                problem = f"{folder}: cannot be read ({err})"
+                problem = cannot_read(folder, err)
             if problem:
                 problems.append(problem)
         if self.runs_root.is_dir():
@@ -180,26 +212,30 @@ class ResultsReader:
                     elif _is_sweep(child):
                         self._add_sweep(runs, sweeps, child)
                 except (OSError, ValueError) as err:
-                    problems.append(f"{child}: cannot be read ({err})")
-        problems += [info.problem for info in runs.values() if info.problem]
+                    problems.append(cannot_read(child, err))
+        problems += [(info.problem, info.problem_in("zh")) for info in runs.values() if info.problem]
         with self._lock:
-            self._runs, self._sweeps, self.problems = runs, sweeps, problems
+            self._runs, self._sweeps = runs, sweeps
+            self.problems, self.problems_zh = [en for en, _ in problems], [zh for _, zh in problems]
         return list(runs.values())
 
-    def _scan_given(self, runs, sweeps, folder: Path) -> str:
-        """List one folder given on the command line; the problem with it, or ""."""
+    def _scan_given(self, runs, sweeps, folder: Path) -> tuple[str, str] | None:
+        """List one folder given on the command line; the problem with it (English, Chinese), or None."""
+        def say(key: str, **fields) -> tuple[str, str]:
+            return i18n.text(key, "en", path=folder, **fields), i18n.text(key, "zh", path=folder, **fields)
+
         if not folder.exists():
-            return f"{folder}: no such folder"
+            return say("results.no_folder")
         if _is_run(folder):
             self._add_run(runs, folder, folder.name)
         elif _is_sweep(folder):
             self._add_sweep(runs, sweeps, folder)
         elif folder.is_dir():
             if not self._scan_collection(runs, sweeps, folder):
-                return f"{folder}: no results folders in it (no {MANIFEST} found)"
+                return say("results.no_results_in", manifest=MANIFEST)
         else:
-            return f"{folder}: not a folder"
-        return ""
+            return say("results.not_a_folder")
+        return None
 
     def _scan_collection(self, runs, sweeps, folder: Path) -> int:
         count = 0
@@ -219,7 +255,7 @@ class ResultsReader:
             if _is_run(child):
                 members.append(self._add_run(runs, child, f"{folder.name}/{child.name}"))
         sweeps.setdefault(sweep_id, SweepInfo(sweep_id, f"{folder.name} ({len(members)} runs)",
-                                              tuple(members)))
+                                              tuple(members), folder.name))
 
     def _add_run(self, runs, folder: Path, name: str) -> str:
         run_id = str(folder.resolve())
@@ -234,7 +270,8 @@ class ResultsReader:
         try:
             runs[run_id] = _run_info(run_id, folder, name)
         except ResultsError as err:
-            runs[run_id] = RunInfo(run_id, f"{name} (unreadable)", name, problem=str(err))
+            runs[run_id] = RunInfo(run_id, f"{name} (unreadable)", name, problem=str(err),
+                                   problem_zh=i18n.error_text(err, "zh"))
         self._infos[key] = runs[run_id]
         return run_id
 
@@ -255,7 +292,7 @@ class ResultsReader:
     def run_info(self, run_id: str) -> RunInfo:
         """The listing entry of ``run_id``; :class:`ResultsError` when it is not a known run."""
         if not isinstance(run_id, str):  # a request may post anything
-            raise ResultsError(f"not a run id: a {type(run_id).__name__}")
+            raise ResultsError.of("results.not_a_run_id", kind=type(run_id).__name__)
         with self._lock:
             info = self._runs.get(run_id)
         if info is None:
@@ -264,7 +301,7 @@ class ResultsReader:
             with self._lock:
                 info = self._runs.get(run_id)
         if info is None:
-            raise ResultsError(f"{run_id}: not one of the results folders this dashboard shows")
+            raise ResultsError.of("results.unknown_run", run=run_id)
         return info
 
     def default_run(self) -> str | None:
@@ -292,7 +329,7 @@ class ResultsReader:
         try:
             return Path(run_id, MANIFEST).stat().st_mtime_ns
         except OSError:
-            raise ResultsError(f"{run_id}: the results folder has gone (no {MANIFEST})") from None
+            raise ResultsError.of("results.gone", run=run_id, manifest=MANIFEST) from None
 
     def memo(self, key: tuple, run_ids, compute):
         """``compute()`` cached under ``key`` and the current version of each run in ``run_ids``.
@@ -304,7 +341,7 @@ class ResultsReader:
         for run_id in run_ids:
             info = self.run_info(run_id)  # only runs this reader lists
             if info.problem:
-                raise ResultsError(info.problem)
+                raise info.error()
         stamps = tuple((r, self._stamp(r)) for r in run_ids)
         return self._cached(("memo", *key, stamps), compute)
 
@@ -312,14 +349,14 @@ class ResultsReader:
         """The manifest of a known run."""
         info = self.run_info(run_id)
         if info.problem:
-            raise ResultsError(info.problem)
+            raise info.error()
         return read_manifest(run_id)
 
     def table(self, run_id: str, name: str) -> pd.DataFrame:
         """Table ``name`` of a known run (cached; do not modify the frame returned)."""
         info = self.run_info(run_id)
         if info.problem:
-            raise ResultsError(info.problem)
+            raise info.error()
         return self._cached((run_id, self._stamp(run_id), name), lambda: read_table(run_id, name))
 
     def optional_table(self, run_id: str, name: str) -> pd.DataFrame | None:
@@ -334,12 +371,12 @@ class ResultsReader:
         try:
             return Path(sweep_id, "bands.parquet").stat().st_mtime_ns
         except OSError:
-            raise ResultsError(f"{sweep_id}: the sweep has no bands.parquet (yet)") from None
+            raise ResultsError.of("results.no_bands", sweep=sweep_id) from None
 
     def bands(self, sweep_id: str) -> pd.DataFrame:
         """The sweep's ``bands.parquet``: ``point, figure, year, unit, p05, p50, p95, n_seeds``."""
         if not isinstance(sweep_id, str):
-            raise ResultsError(f"not a sweep id: a {type(sweep_id).__name__}")
+            raise ResultsError.of("results.not_a_sweep_id", kind=type(sweep_id).__name__)
         with self._lock:
             known = sweep_id in self._sweeps
         if not known:
@@ -347,9 +384,9 @@ class ResultsReader:
             with self._lock:
                 known = sweep_id in self._sweeps
         if not known:
-            raise ResultsError(f"{sweep_id}: not one of the sweep folders this dashboard shows")
+            raise ResultsError.of("results.unknown_sweep", sweep=sweep_id)
         frame = self._cached((sweep_id, self.bands_stamp(sweep_id), "bands"), lambda: read_table(sweep_id, "bands"))
         missing = [c for c in _BANDS_COLUMNS if c not in frame.columns]
         if missing:
-            raise ResultsError(f"{sweep_id}: bands.parquet lacks column(s) {missing}")
+            raise ResultsError.of("results.bands_columns", sweep=sweep_id, missing=missing)
         return frame

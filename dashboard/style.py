@@ -211,12 +211,13 @@ def hline(y: float, text: str, colour: str, *, label_x: float = 0.01) -> tuple[d
 
 
 _YEAR_END = re.compile(r"^(.*?)(\d{4})$")
+_NUMBER = re.compile(r"\d[\d,.]*")
 
 
 def _say(text, lang: str):
     """``text`` in ``lang`` through the catalogue's ``fig.`` entries: whole strings, strings
-    ending in a year (``target 2025``), ``what: kind`` legend names and a ``(not modelled)``
-    suffix; anything else is left as it is."""
+    ending in a year (``target 2025``), strings with one number (an entry with ``{n}``),
+    ``what: kind`` legend names and a ``(not modelled)`` suffix; anything else is left as it is."""
     from szplan.data import i18n
 
     if not isinstance(text, str) or not text:
@@ -227,6 +228,11 @@ def _say(text, lang: str):
     year = _YEAR_END.match(text)
     if year and f"fig.{year.group(1)}{{year}}" in i18n.catalogue():
         return i18n.text(f"fig.{year.group(1)}{{year}}", lang, year=year.group(2))
+    number = list(_NUMBER.finditer(text))
+    if len(number) == 1:  # one number in the text (``largest 10,295 MW``): the entry says it as {n}
+        key = f"fig.{text[:number[0].start()]}{{n}}{text[number[0].end():]}"
+        if key in i18n.catalogue():
+            return i18n.text(key, lang, n=number[0].group())
     if text.endswith(" (not modelled)"):
         return _say(text[: -len(" (not modelled)")], lang) + i18n.text("fig.suffix_not_modelled", lang)
     if ": " in text and "<" not in text:

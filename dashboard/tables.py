@@ -12,7 +12,13 @@ from .figures import plan_targets
 from .figures_day import station_group
 from .style import nice_name
 
-__all__ = ["target_status", "targets_table", "station_table", "figures_comparison", "format_value"]
+__all__ = ["target_status", "targets_table", "station_table", "station_rows_in", "district_name", "figures_comparison",
+           "format_value"]
+
+#: the station table's columns whose values are codes said in the visitor's language, and the
+#: catalogue prefix of each (a value without an entry is shown as it is)
+_CODED = {"district": "district.", "group": "group.", "source": "source.", "kind": "fig.", "equipment": "equipment."}
+
 
 def format_value(value: float, unit: str, *, signed: bool = False) -> str:
     """A number in ``unit``: fractions with three decimals, counts with thousands separators."""
@@ -110,9 +116,30 @@ def station_table(stations: pd.DataFrame, station_use: pd.DataFrame, siting: pd.
     return out.sort_values(["utilisation_pct", "station_id"], ascending=[False, True], ignore_index=True)
 
 
-def figures_comparison(figures: dict[str, pd.DataFrame], targets: dict[str, pd.DataFrame] | None = None
-                       ) -> pd.DataFrame:
-    """Key figures of several runs side by side: one row per figure, one column per run label."""
+def district_name(name, lang: str = "en") -> str:
+    """A district's name in ``lang`` (``district.<name>`` when catalogued, else as given)."""
+    key = f"district.{name}"
+    return i18n.text(key, lang) if key in i18n.catalogue() else str(name)
+
+
+def station_rows_in(rows: list[dict], lang: str = "en") -> list[dict]:
+    """Rows of :func:`station_table` with district, group, source, kind and equipment said in
+    ``lang`` (English rows are returned as they are: their values are the results' own codes)."""
+    if lang == "en":
+        return rows
+    catalogue = i18n.catalogue()
+
+    def say(column: str, value):
+        key = f"{_CODED[column]}{value}"
+        return catalogue[key].get(lang) or value if key in catalogue else value
+
+    return [{k: say(k, v) if k in _CODED else v for k, v in row.items()} for row in rows]
+
+
+def figures_comparison(figures: dict[str, pd.DataFrame], targets: dict[str, pd.DataFrame] | None = None,
+                       lang: str = "en") -> pd.DataFrame:
+    """Key figures of several runs side by side: one row per figure, one column per run label;
+    figure names and units in ``lang``."""
     names: list[str] = []
     units: dict[str, str] = {}
     values: dict[str, dict[str, str]] = {}
@@ -125,15 +152,17 @@ def figures_comparison(figures: dict[str, pd.DataFrame], targets: dict[str, pd.D
             values[label][fig] = format_value(float(value), str(unit))
         year = int(frame["year"].iloc[0]) if len(frame) else None
         values[label]["year"] = str(year) if year is not None else ""
-    rows = [{"figure": "scenario year", "unit": "", **{lbl: values[lbl]["year"] for lbl in figures}}]
-    rows += [{"figure": nice_name(f), "unit": units[f], **{lbl: values[lbl].get(f, "") for lbl in figures}}
-             for f in names]
+    rows = [{"figure": i18n.figure_name("scenario_year", lang), "unit": "",
+             **{lbl: values[lbl]["year"] for lbl in figures}}]
+    rows += [{"figure": i18n.figure_name(f, lang), "unit": i18n.unit_name(units[f], lang),
+              **{lbl: values[lbl].get(f, "") for lbl in figures}} for f in names]
     if targets:
         met = {}
         for label, frame in targets.items():
             computed = frame[frame["modelled_value"].notna()]
             counts = computed["verdict"].value_counts()
-            met[label] = (f"{int(computed['met'].fillna(False).astype(bool).sum())} of {len(computed)} ("
-                          + ", ".join(f"{int(counts.get(v, 0))} {v}" for v in ("within", "exceeded", "short")) + ")")
-        rows.append({"figure": "targets met (of those modelled)", "unit": "", **met})
+            met[label] = i18n.text("ui.targets_met_count", lang,
+                                   met=int(computed["met"].fillna(False).astype(bool).sum()), n=len(computed),
+                                   **{v: int(counts.get(v, 0)) for v in ("within", "exceeded", "short")})
+        rows.append({"figure": i18n.figure_name("targets_met_of_modelled", lang), "unit": "", **met})
     return pd.DataFrame(rows)

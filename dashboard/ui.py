@@ -14,7 +14,8 @@ from .style import FONT as _FONT
 from .style import empty_figure, localise
 
 __all__ = ["LANG_COOKIE", "lang", "tr", "localised", "DATA_ERRORS", "table_style", "simple_table", "html_table",
-           "page_header", "run_options", "run_picker", "error_box", "error_text", "graph", "pick_run", "no_data"]
+           "page_header", "run_label", "sweep_label", "run_options", "run_picker", "error_box", "error_text", "graph",
+           "pick_run", "no_data"]
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +56,15 @@ def localised(outputs: tuple) -> tuple:
 
 
 def table_style(*, cell: dict | None = None, header: dict | None = None) -> dict:
-    """Keyword arguments that give every DataTable the same look (its own default font is monospace)."""
+    """Keyword arguments that give every DataTable the same look (its own default font is monospace)
+    and its filter boxes' hint in the request's language."""
     return {
         "style_table": {"overflowX": "auto"},
         "style_cell": {"fontFamily": _FONT, "fontSize": 13, "padding": "4px 8px", "textAlign": "left",
                        **(cell or {})},
         "style_header": {"fontFamily": _FONT, "fontWeight": "600", "backgroundColor": "#f0f3f7", **(header or {})},
         "style_filter": {"fontFamily": _FONT},
+        "filter_options": {"placeholder_text": tr("ui.filter")},
     }
 
 
@@ -96,9 +99,23 @@ def page_header(title: str, intro: str) -> html.Div:
     return html.Div([html.H2(title), html.P(intro, className="page-intro")], className="page-header")
 
 
+def run_label(info) -> str:
+    """A run's short label in the request's language: folder name, year, whether it has a station
+    plan, sample and seed (``name (unreadable)`` for a run whose manifest cannot be read)."""
+    if info.problem:
+        return tr("ui.run_unreadable", name=info.name)
+    return tr("ui.run_label_plan" if info.planned else "ui.run_label", name=info.name,
+              year=info.year if info.year is not None else "?", sample=info.sample, seed=info.seed)
+
+
+def sweep_label(info) -> str:
+    """A sweep's label in the request's language: its folder name and how many runs it holds."""
+    return tr("ui.sweep_label", name=info.name, n=len(info.run_ids))
+
+
 def run_options(reader: ResultsReader) -> list[dict]:
     """Dropdown options for every run found (unreadable ones too, so their problem can be shown)."""
-    return [{"label": info.label, "value": info.run_id, "title": info.run_id} for info in reader.runs()]
+    return [{"label": run_label(info), "value": info.run_id, "title": info.run_id} for info in reader.runs()]
 
 
 def pick_run(reader: ResultsReader, *requested: str | None) -> str | None:
@@ -127,9 +144,11 @@ def error_box(component_id: str, children=None) -> html.Div:
 
 
 def error_text(err: Exception | str) -> list:
-    """Children of an error box for ``err``; logs it (the server keeps running)."""
+    """Children of an error box for ``err`` (its Chinese text when the request is in Chinese and the
+    error carries one); logs it (the server keeps running)."""
     log.warning("cannot show results: %s", err)
-    return [html.Strong(tr("ui.cannot_show")), html.Span(str(err))]
+    return [html.Strong(tr("ui.cannot_show")),
+            html.Span(i18n.error_text(err, lang()) if isinstance(err, BaseException) else str(err))]
 
 
 def no_data(message: str, run: str | None = None):
@@ -141,4 +160,4 @@ def graph(component_id: str, figure: dict | None = None, *, height: int = 340) -
     """A graph showing ``figure`` (pages draw their first figures in the layout itself, so that
     opening a page costs no second request and no placeholder drawing)."""
     return dcc.Graph(id=component_id, config=_GRAPH_CONFIG, style={"minHeight": f"{height}px"}, className="graph",
-                     figure=figure if figure is not None else empty_figure("loading…", height=height))
+                     figure=figure if figure is not None else empty_figure(tr("ui.loading"), height=height))

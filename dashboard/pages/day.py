@@ -32,8 +32,7 @@ def layout(selected_run: str | None = None, run: str | None = None, **_query) ->
 def render(state: DashboardState, run_id: str | None) -> tuple:
     """``(error, load, flexibility, waits)`` for a run."""
     if not run_id:
-        return ("No results to show yet: launch a run on the Run page.",
-                *[no_data("no run selected")] * len(GRAPHS))
+        return (tr("ui.no_results"), *[no_data(tr("ui.no_run_selected"))] * len(GRAPHS))
     try:
         reader = state.reader
 
@@ -45,7 +44,7 @@ def render(state: DashboardState, run_id: str | None) -> tuple:
 
         return localised(("", *reader.memo(("day",), [run_id], build)))
     except DATA_ERRORS as err:
-        return (error_text(err), *[no_data("no data: see the message above", run=run_id)] * len(GRAPHS))
+        return (error_text(err), *[no_data(tr("ui.no_data"), run=run_id)] * len(GRAPHS))
 
 
 def register_callbacks(app, state: DashboardState) -> None:

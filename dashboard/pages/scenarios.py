@@ -12,11 +12,13 @@ from ..ui import (
     error_text,
     graph,
     html_table,
+    lang,
+    localised,
     no_data,
     page_header,
-    tr,
     run_picker,
     simple_table,
+    tr,
 )
 
 __all__ = ["PATH", "NAME", "GRAPHS", "layout", "render", "register_callbacks"]
@@ -40,7 +42,7 @@ def layout(selected_run: str | None = None, **_query) -> html.Div:
         error_box("scenarios-error", error),
         html.P(hint, id="scenarios-hint", className="hint-box"),
         html.Div([graph("scenarios-nev-graph", nev), graph("scenarios-load-graph", load)], className="grid-2"),
-        html.H3("Headline figures"),
+        html.H3(tr("ui.headline_figures")),
         html_table("scenarios-table", _table(columns, rows)),
     ], className="page")
 
@@ -49,8 +51,8 @@ def render(state: DashboardState, run_ids: list[str] | None) -> tuple:
     """``(error, hint, table columns, table rows, NEV paths, load curves)`` for the chosen runs."""
     run_ids = list(dict.fromkeys(r for r in (run_ids or []) if r))
     if not run_ids:
-        empty = no_data("pick runs to compare")
-        return "", "Pick two or more runs.", [], [], empty, empty
+        empty = no_data(tr("ui.pick_runs"))
+        return "", tr("ui.pick_two"), [], [], empty, empty
     reader = state.reader
     try:
         labels = {}
@@ -60,15 +62,17 @@ def render(state: DashboardState, run_ids: list[str] | None) -> tuple:
             labels[run_id] = name if name not in labels.values() else f"{name} ({len(labels) + 1})"
         figures = {labels[r]: reader.table(r, "figures") for r in run_ids}
         targets = {labels[r]: reader.table(r, "targets") for r in run_ids}
-        table = figures_comparison(figures, targets)
-        columns = [{"name": c, "id": c} for c in table.columns]
+        language = lang()
+        table = figures_comparison(figures, targets, language)
+        headers = {"figure": tr("col.figure"), "unit": tr("col.unit")}
+        columns = [{"name": headers.get(c, c), "id": c} for c in table.columns]
         nev = nev_paths_figure({labels[r]: reader.table(r, "stock") for r in run_ids},
                                next(iter(targets.values())))
         load = load_curves_figure({labels[r]: reader.table(r, "load") for r in run_ids})
-        hint = "" if len(run_ids) > 1 else "Pick a second run to compare."
-        return "", hint, columns, table.to_dict("records"), nev, load
+        hint = "" if len(run_ids) > 1 else tr("ui.pick_second")
+        return localised(("", hint, columns, table.to_dict("records"), nev, load))
     except DATA_ERRORS as err:
-        empty = no_data("no data: see the message above")
+        empty = no_data(tr("ui.no_data"))
         return error_text(err), "", [], [], empty, empty
 
 

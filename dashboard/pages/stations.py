@@ -2,20 +2,22 @@
 kind, and a filterable table of every station's equipment."""
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from dash import Input, Output, State, dash_table, dcc, html
 from dash.exceptions import PreventUpdate
 
+from szplan.data import i18n
 from szplan.fleetsim.runs.export import FORMATS, district_summary, export_bytes
 
 from ..figures import zone_map_figure, zone_values
-from ..figures_map import ZONE_METRICS
+from ..figures_map import ZONE_METRICS, zone_metric_label
 from ..state import DashboardState, current_state
 from ..style import KIND_COLOURS
-from ..tables import station_table
-from ..ui import (DATA_ERRORS, error_box, error_text, graph, html_table, localised, no_data, page_header, pick_run,
-                  run_picker, simple_table, table_style, tr)
+from ..tables import district_name, station_rows_in, station_table
+from ..ui import (DATA_ERRORS, error_box, error_text, graph, html_table, lang, localised, no_data, page_header,
+                  pick_run, run_picker, simple_table, table_style, tr)
 
 __all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "TABLE_KEYS", "DOWNLOADS", "layout", "render", "districts",
            "download", "register_callbacks"]
@@ -36,7 +38,7 @@ DOWNLOADS = (("csv", "ui.download_csv"), ("xlsx", "ui.download_xlsx"), ("geojson
              ("gpkg", "ui.download_gpkg"))
 _DISTRICT_KEYS = (("col.district", "district"), ("col.sites", "sites"), ("AC 7 kW", "ac_7kw"),
                   ("DC 60 kW", "dc_60kw"), ("DC 120 kW", "dc_120kw"), ("DC 480 kW", "dc_480kw"),
-                  ("LNG", "lng_dispenser"), ("H2", "h2_dispenser"), ("swap", "swap_bay"),
+                  ("LNG", "lng_dispenser"), ("H2", "h2_dispenser"), ("col.swap", "swap_bay"),
                   ("col.capex_cny", "capex_cny"), ("col.arrivals_per_day", "arrivals_per_day"),
                   ("col.served_vehicles", "served_vehicles"))
 
@@ -52,19 +54,18 @@ def layout(selected_run: str | None = None, run: str | None = None, **_query) ->
             run_picker(RUN_SELECT, state.reader, run),
             html.Div([html.Label(tr("ui.colour_zones"), htmlFor="stations-colour", className="control-label"),
                       dcc.Dropdown(id="stations-colour", clearable=False, value="utilisation",
-                                   options=[{"label": f"{lbl} ({unit})", "value": key}
-                                            for key, (lbl, unit) in ZONE_METRICS.items()])],
+                                   options=[{"label": zone_metric_label(key, lang()), "value": key}
+                                            for key in ZONE_METRICS])],
                      className="control control-narrow"),
             html.Div([html.Label(tr("ui.station_kinds"), className="control-label"),
-                      dcc.Checklist(id="stations-kinds", options=[{"label": k, "value": k} for k in KIND_COLOURS],
+                      dcc.Checklist(id="stations-kinds", options=[{"label": tr(f"fig.{k}"), "value": k}
+                                                                  for k in KIND_COLOURS],
                                     value=list(KIND_COLOURS), inline=True, className="checklist")],
                      className="control control-wide"),
         ], className="controls"),
         error_box("stations-error", error),
         graph("stations-map", fig, height=540),
-        html.P([("Zone outlines: the 491 traffic analysis zones shipped with the planner; district "
-                 "boundaries © 2021 Qing Yu (BSD 3-Clause). No street map is drawn. "),
-                html.Span(note, id="stations-note")], className="caption"),
+        html.P([tr("ui.map_caption"), html.Span(note, id="stations-note")], className="caption"),
         html.Div([html.Span(tr("ui.downloads"), className="control-label")]
                  + [html.Button(tr(key), id=f"stations-download-{fmt}", n_clicks=0, className="button")
                     for fmt, key in DOWNLOADS] + [dcc.Download(id="stations-download")], className="downloads"),
@@ -89,15 +90,17 @@ def render(state: DashboardState, run_id: str | None, metric: str = "utilisation
            kinds: list[str] | None = None) -> tuple:
     """``(error, map, table rows, note)`` for a run, zones coloured by ``metric``."""
     if not run_id:
-        return "No results to show yet: launch a run on the Run page.", no_data("no run selected"), [], ""
+        return tr("ui.no_results"), no_data(tr("ui.no_run_selected")), [], ""
     reader = state.reader
     metric = metric or "utilisation"
     kinds = list(kinds) if kinds is not None else None
     try:
-        return localised(("", *reader.memo(("stations", metric, tuple(kinds) if kinds is not None else None), [run_id],
-                                           lambda: _build(reader, run_id, metric, kinds))))
+        fig, rows, planned = reader.memo(("stations", metric, tuple(kinds) if kinds is not None else None), [run_id],
+                                         lambda: _build(reader, run_id, metric, kinds))
+        note = tr("ui.planned_sites", n=planned) if planned is not None else tr("ui.no_siting")
+        return localised(("", fig, station_rows_in(rows, lang()), note))
     except DATA_ERRORS as err:
-        return error_text(err), no_data("no data: see the message above", run=run_id), [], ""
+        return error_text(err), no_data(tr("ui.no_data"), run=run_id), [], ""
 
 
 def _build(reader, run_id: str, metric: str, kinds: list[str] | None) -> tuple:
@@ -110,9 +113,8 @@ def _build(reader, run_id: str, metric: str, kinds: list[str] | None) -> tuple:
     rows = station_table(stations, station_use, siting, reader.table(run_id, "zones"))
     if kinds is not None:
         rows = rows[rows["kind"].isin(kinds)]
-    note = (f"{siting['site'].nunique()} planned sites (stars)." if siting is not None
-            else "This run has no siting table: no planned sites to show.")
-    return fig, rows.to_dict("records"), note
+    planned = int(siting["site"].nunique()) if siting is not None else None
+    return fig, rows.to_dict("records"), planned
 
 
 def districts(state: DashboardState, run_id: str | None) -> str:
@@ -128,8 +130,10 @@ def districts(state: DashboardState, run_id: str | None) -> str:
         table = district_summary(siting, state.reader.table(run_id, "zones"), state.reader.table(run_id, "station_use"),
                                  year=info.year if info is not None and info.year else None)
     except DATA_ERRORS as err:
-        return f"<p>{err}</p>"
-    rows = [{k: (f"{v:,.0f}" if isinstance(v, float) else v) for k, v in r.items()} for r in table.to_dict("records")]
+        return f"<p>{escape(i18n.error_text(err, lang()))}</p>"
+    language = lang()
+    rows = [{k: (f"{v:,.0f}" if isinstance(v, float) else district_name(v, language) if k == "district" else v)
+             for k, v in r.items()} for r in table.to_dict("records")]
     columns = tuple((tr(k) if k.startswith("col.") else k, c) for k, c in _DISTRICT_KEYS if c in table.columns)
     return simple_table(rows, columns, numeric={c for _, c in columns if c != "district"})
 

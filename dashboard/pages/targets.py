@@ -12,7 +12,10 @@ from ..figures import (
     stock_summary,
 )
 from ..state import DashboardState, current_state
+from ..style import localise
 from ..tables import targets_table
+from szplan.data import i18n
+
 from ..ui import (
     DATA_ERRORS,
     error_box,
@@ -26,6 +29,7 @@ from ..ui import (
     pick_run,
     run_picker,
     simple_table,
+    sweep_label,
     tr,
 )
 
@@ -58,7 +62,7 @@ def layout(selected_run: str | None = None, run: str | None = None, **_query) ->
     error, summary, nev, share, lng_fcev, infra, rows = render(state, run, sweep)
     band_options, band_figure, bands_hidden = band_choices(state, sweep)
     sweep_options = [{"label": tr("ui.no_sweep"), "value": _NO_SWEEP}] + [
-        {"label": s.label, "value": s.sweep_id, "title": s.sweep_id} for s in sweeps]
+        {"label": sweep_label(s), "value": s.sweep_id, "title": s.sweep_id} for s in sweeps]
     return html.Div([
         page_header(tr("nav.targets"), tr("page.targets.intro")),
         html.Div([
@@ -73,8 +77,8 @@ def layout(selected_run: str | None = None, run: str | None = None, **_query) ->
         html.Div([graph("targets-nev-graph", nev), graph("targets-share-graph", share)], className="grid-2"),
         html.Div([graph("targets-lng-fcev-graph", lng_fcev), graph("targets-infra-graph", infra)], className="grid-2"),
         html.Div(id="targets-bands", hidden=bands_hidden, className="section", children=[
-            html.H3("Sweep: p05–p95 across seeds for each parameter point"),
-            html.Div([html.Label("Figure", htmlFor="targets-band-figure", className="control-label"),
+            html.H3(tr("ui.sweep_heading")),
+            html.Div([html.Label(tr("ui.band_figure"), htmlFor="targets-band-figure", className="control-label"),
                       dcc.Dropdown(id="targets-band-figure", clearable=False, options=band_options,
                                    value=band_figure)], className="control control-narrow"),
             graph("targets-bands-graph", render_bands(state, sweep, band_figure)),
@@ -87,8 +91,8 @@ def layout(selected_run: str | None = None, run: str | None = None, **_query) ->
 def render(state: DashboardState, run_id: str | None, sweep_id: str | None = None) -> tuple:
     """Outputs of the page for a run: ``(error, summary, nev, share, lng_fcev, infra, table rows)``."""
     if not run_id:
-        empty = no_data("no run selected")
-        return "No results to show yet: launch a run on the Run page.", "", empty, empty, empty, empty, []
+        empty = no_data(tr("ui.no_run_selected"))
+        return tr("ui.no_results"), "", empty, empty, empty, empty, []
     reader = state.reader
     try:
         bands, problem, version = None, "", 0
@@ -102,7 +106,7 @@ def render(state: DashboardState, run_id: str | None, sweep_id: str | None = Non
                               lambda: _figures(reader, run_id, bands, language))
         return localised((problem, _summary(figures[-1]), *figures))
     except DATA_ERRORS as err:
-        empty = no_data("no data: see the message above", run=run_id)
+        empty = no_data(tr("ui.no_data"), run=run_id)
         return error_text(err), "", empty, empty, empty, empty, []
 
 
@@ -135,15 +139,17 @@ def band_choices(state: DashboardState, sweep_id: str | None) -> tuple[list[dict
     except DATA_ERRORS:
         return [], None, True
     first = "nev_stock" if "nev_stock" in figures else (figures[0] if figures else None)
-    return [{"label": f.replace("_", " "), "value": f} for f in figures], first, not figures
+    language = lang()
+    return [{"label": i18n.figure_name(f, language), "value": f} for f in figures], first, not figures
 
 
 def render_bands(state: DashboardState, sweep_id: str | None, figure: str | None):
     """The bands figure of one sweep figure."""
     if not sweep_id or not figure:
-        return no_data("no sweep loaded")
+        return no_data(tr("ui.no_sweep_loaded"))
     try:
-        return bands_figure(state.reader.bands(sweep_id), figure, run=sweep_id)
+        language = lang()
+        return localise(bands_figure(state.reader.bands(sweep_id), figure, run=sweep_id, lang=language), language)
     except DATA_ERRORS as err:
         return no_data(str(err))
 

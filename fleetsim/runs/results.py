@@ -233,11 +233,13 @@ def read_manifest(run_dir: str | Path) -> dict:
     except FileNotFoundError:
         raise ResultsError.of("results.not_finished", path=run_dir, manifest=MANIFEST) from None
     except UnicodeDecodeError as err:
-        raise ResultsError(f"{run_dir}: unreadable {MANIFEST} (not UTF-8 text, byte {err.start})") from None
+        raise ResultsError.of("results.manifest_not_utf8", path=run_dir, manifest=MANIFEST, byte=err.start) from None
     except (OSError, ValueError, RecursionError) as err:  # JSONDecodeError is a ValueError
-        raise ResultsError(f"{run_dir}: unreadable {MANIFEST} ({_short(err)})") from None
+        raise ResultsError.of("results.manifest_unreadable", path=run_dir, manifest=MANIFEST,
+                              reason=_short(err)) from None
     if not isinstance(manifest, dict):
-        raise ResultsError(f"{run_dir}: unreadable {MANIFEST} (a JSON {type(manifest).__name__}, not an object)")
+        raise ResultsError.of("results.manifest_not_object", path=run_dir, manifest=MANIFEST,
+                              kind=type(manifest).__name__)
     return manifest
 
 
@@ -254,4 +256,4 @@ def read_table(run_dir: str | Path, name: str) -> pd.DataFrame:
     try:
         return pq.read_table(path).to_pandas()
     except (OSError, pa.ArrowException, ValueError) as err:
-        raise ResultsError(f"{run_dir}: table {name!r} is unreadable ({_short(err)})") from None
+        raise ResultsError.of("results.table_unreadable", path=run_dir, table=repr(name), reason=_short(err)) from None
