@@ -39,11 +39,23 @@ __all__: list[str] = []
 
 # Pseudocost branching instead of SCIP's reliability (strong) branching, and a
 # short root cut loop: the level cuts already give the strong LP bound, and on
-# the OR-Library instances this halves the solve time.
+# the OR-Library instances this halves the solve time.  The search is mostly a
+# proof (the interchange incumbent is usually optimal, and every better
+# solution SCIP finds is priced anyway), so the costly primal heuristics
+# (large-neighbourhood searches and LP dives: RENS alone took 7 s of pmed36's
+# root) are off, and depth-first node selection re-solves each node's LP from
+# its parent's basis: 30-40% less SCIP time on pmed36.
+_HEURISTICS_OFF = (
+    "rens rins alns feaspump crossover dins gins lpface mutation localbranching adaptivediving fracdiving "
+    "farkasdiving conflictdiving distributiondiving guideddiving linesearchdiving pscostdiving veclendiving "
+    "coefdiving actconsdiving objpscostdiving rootsoldiving intdiving shiftandpropagate proximity octane"
+).split()
 _SCIP_PARAMS = "\n".join([
     "branching/pscost/priority = 1000000",
     "separating/maxroundsroot = 5",
     "separating/maxrounds = 0",
+    "nodeselection/dfs/stdpriority = 1000000",
+    *(f"heuristics/{name}/freq = -1" for name in _HEURISTICS_OFF),
 ])
 
 # Pricing the swaps holds a (levels x sites) array; beyond this many entries
