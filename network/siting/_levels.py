@@ -58,9 +58,11 @@ _SCIP_PARAMS = "\n".join([
     *(f"heuristics/{name}/freq = -1" for name in _HEURISTICS_OFF),
 ])
 
-# Pricing the swaps holds a (levels x sites) array; beyond this many entries
-# the MIP rounds are left to find the under-priced solutions themselves.
-_MAX_PRICED = 20_000_000
+# Pricing every swap costs (open sites x levels x sites); beyond this (about
+# 2 s) the MIP rounds are left to find the under-priced solutions themselves.
+# It pays where p is small and the proof hard (pmed36-39); with large p
+# (pmed25, p = 167) SCIP is quick and the pricing would cost 10-20 s.
+_MAX_PRICED = 30_000_000
 
 
 class Levels:
@@ -203,7 +205,7 @@ def _price_neighbours(weighted: np.ndarray, levels: Levels, open_cols: np.ndarra
     m = weighted.shape[1]
     open_cols = np.asarray(open_cols, dtype=int)
     total = 0
-    if len(levels) * m > _MAX_PRICED:
+    if open_cols.size * len(levels) * m > _MAX_PRICED:
         return total
     for _ in range(max_passes):
         prices = _swap_prices(weighted, levels, open_cols)
