@@ -94,44 +94,61 @@ def _brute_cover(cost, w, p, radius):
 
 # Two demands, three sites: demand 0 costs 0, 10, 20 to the sites, demand 1 costs 12, 12, 0.
 # By hand, p = 1: site 0 costs 0 + 12 = 12, site 1 10 + 12 = 22, site 2 20 + 0 = 20; p = 2: {0, 2}
-# costs 0; p = 3: 0. Columns of the radius model (one per level with at least p sites beyond it;
-# the last level never): p = 1: levels 0 and 10 of demand 0 (2 and 1 sites beyond) and level 0 of
-# demand 1 (2 beyond), 3 columns; p = 2: level 0 of each demand (2 beyond), while level 10 of
-# demand 0 has only site 2 beyond and is dropped, 2 columns; p = 3: none.
+# costs 0; p = 3: 0.
 _HAND_COST = np.array([[0.0, 10.0, 20.0], [12.0, 12.0, 0.0]])
 _HAND_OPTIMUM = {1: 12.0, 2: 0.0, 3: 0.0}
-_HAND_COLUMNS = {1: 3, 2: 2, 3: 0}
 
 
-def _solve_radius_model(weighted, p):
-    from szplan.network.siting import _mip
-    from szplan.network.siting.median import _radius_model
+def test_level_cuts_by_hand():
+    """The cut ``theta_i >= D - sum_j max(0, D - c_ij) y_j`` of the level model at fractional
+    ``y = (0.5, 0.25, 0.25)``. Demand 0 (costs 0, 10, 20): the open fractions, nearest first, reach
+    1 at site 2, level 20; the cut gives 20 - (20 x 0.5 + 10 x 0.25) = 7.5, the fractional cost
+    0 x 0.5 + 10 x 0.25 + 20 x 0.25. Demand 1 (costs 12, 12, 0): 0.25 at cost 0, then 1 at level 12;
+    12 - 12 x 0.25 = 9 = 0 x 0.25 + 12 x 0.75."""
+    from szplan.network.siting import _levels
 
-    solver, y, constant, n_z = _radius_model(weighted, p, np.zeros(weighted.shape[1], dtype=bool))
-    outcome = _mip.solve(solver, time_limit_s=None, what="test")
-    chosen = [j for j, var in enumerate(y) if var.solution_value() > 0.5]
-    return constant + outcome.objective, chosen, n_z
+    y = np.array([0.5, 0.25, 0.25])
+    order = np.argsort(_HAND_COST, axis=1, kind="stable")
+    ranked = np.take_along_axis(_HAND_COST, order, axis=1)
+    levels = _levels._lp_levels(_HAND_COST, y, order, ranked)
+    assert levels.tolist() == [20.0, 12.0]
+    # with sites 0 and 1 half open, demand 0 is fully served by level 10 already
+    assert _levels._lp_levels(_HAND_COST, np.array([0.5, 0.5, 0.0]), order, ranked).tolist() == [10.0, 12.0]
+    # a cost variable at the fractional cost violates no cut; one just below it violates both
+    assert _levels._violated(_HAND_COST, y, np.array([7.5, 9.0]), levels).tolist() == []
+    assert _levels._violated(_HAND_COST, y, np.array([7.4, 8.9]), levels).tolist() == [0, 1]
+    # at a lower level the cut is weaker: level 10 of demand 0 gives 10 - 10 x 0.5 = 5
+    assert _levels._violated(_HAND_COST, y, np.array([5.0, 9.0]), np.array([10.0, 12.0])).tolist() == []
+    assert _levels._violated(_HAND_COST, y, np.array([4.9, 9.0]), np.array([10.0, 12.0])).tolist() == [0]
 
 
-def test_radius_model_drops_only_levels_some_open_site_is_within():
-    """The radius formulation alone, without the heuristic or the Lagrangian reduction, against
-    the hand-worked matrix above (optimum and number of columns) and against brute force over
-    every p-subset of small random matrices: the model's optimum is the p-median optimum and its
-    chosen sites cost that much."""
+def test_level_model_from_the_worst_start_reaches_the_brute_force_optimum():
+    """The level model alone, without the heuristic or the Lagrangian reduction, started from the
+    worst p-subset (so the levels it needs must be generated), against the hand-worked matrix and
+    brute force over every p-subset of small random matrices with frequent ties."""
+    from szplan.network.siting._levels import solve_levels
+
+    def solve(cost, p):
+        worst = max(itertools.combinations(range(cost.shape[1]), p),
+                    key=lambda s: float(cost[:, list(s)].min(axis=1).sum()))
+        upper = float(cost[:, list(worst)].min(axis=1).sum())
+        outcome = solve_levels(cost, p, np.zeros(cost.shape[1], dtype=bool), np.array(worst), upper,
+                               deadline=None, integral=True)
+        assert outcome.optimal
+        chosen = list(outcome.columns)
+        assert len(chosen) == p
+        return float(cost[:, chosen].min(axis=1).sum()), outcome.bound
+
     for p, best in _HAND_OPTIMUM.items():
-        value, chosen, n_z = _solve_radius_model(_HAND_COST, p)
-        assert value == pytest.approx(best) and len(chosen) == p
-        assert _HAND_COST[:, chosen].min(axis=1).sum() == pytest.approx(best)
-        assert n_z == _HAND_COLUMNS[p]
+        assert solve(_HAND_COST, p) == pytest.approx((best, best))
     rng = np.random.default_rng(7)
     for _ in range(12):
         n, m = rng.integers(2, 7), rng.integers(2, 6)
         cost = rng.integers(0, 8, size=(n, m)).astype(float)  # ties are common: several sites per level
         for p in range(1, m + 1):
             best = _brute_median(cost, np.ones(n), p)
-            value, chosen, _ = _solve_radius_model(cost, p)
-            assert value == pytest.approx(best)
-            assert cost[:, chosen].min(axis=1).sum() == pytest.approx(best)
+            value, bound = solve(cost, p)
+            assert value == pytest.approx(best) and bound <= best + 1e-9
 
 
 def test_p_median_from_the_worst_start_reaches_the_brute_force_optimum(monkeypatch):

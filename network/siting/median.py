@@ -84,47 +84,6 @@ def median_result(
     )
 
 
-def _radius_model(weighted: np.ndarray, p: int, must_open: np.ndarray) -> tuple[Any, list, float, int]:
-    """Build the full radius formulation (Elloumi 2010); return solver, y vars, constant, #z.
-
-    Every distance level of every demand gets a covering variable ``z``, except
-    levels with fewer than ``p`` sites beyond them, which no solution reaches.
-    :func:`p_median` generates its levels instead (:mod:`._levels`); this
-    complete model is the reference its tests check the radius formulation
-    against.
-    """
-    n, m = weighted.shape
-    solver = _mip.new_solver()
-    y = [solver.BoolVar(f"y[{j}]") for j in range(m)]
-    for j in np.flatnonzero(must_open):
-        y[j].SetLb(1.0)
-    card = solver.Constraint(p, p)
-    for var in y:
-        card.SetCoefficient(var, 1)
-    objective = solver.Objective()
-    constant, n_z = 0.0, 0
-    for i in range(n):
-        row = weighted[i]
-        levels = np.unique(row)
-        within = np.searchsorted(np.sort(row), levels, side="right")
-        constant += float(levels[0])
-        prev = None
-        for k in range(levels.size - 1):
-            if within[k] >= m - p + 1:
-                break
-            z = solver.NumVar(0.0, 1.0, "")
-            objective.SetCoefficient(z, float(levels[k + 1] - levels[k]))
-            ct = solver.Constraint(1.0 if prev is None else 0.0, solver.infinity())
-            ct.SetCoefficient(z, 1)
-            if prev is not None:
-                ct.SetCoefficient(prev, -1)
-            for j in np.flatnonzero(row == levels[k]):
-                ct.SetCoefficient(y[j], 1)
-            prev, n_z = z, n_z + 1
-    objective.SetMinimization()
-    return solver, y, constant, n_z
-
-
 def p_median(
     cost: Any,
     *,
