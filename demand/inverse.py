@@ -31,7 +31,7 @@ from szplan.data import i18n
 
 from .errors import DemandError
 from .params import NEV_POWERTRAINS, StockParams
-from .stock import _NEV_IDX, _frame, _share_table, simulate
+from .stock import NEV_INDEX, stock_frame, powertrain_share_table, simulate
 from .targets import load_targets, stock_metrics, target_verdict
 
 __all__ = ["SharePathResult", "required_share_path"]
@@ -171,10 +171,10 @@ def required_share_path(
             f"{params.start_year}, {first_free_year}, {year}, {params.end_year}"
         )
     years = np.arange(first_free_year, params.end_year + 1)
-    shares = _share_table(
+    shares = powertrain_share_table(
         params.segment_params("private_car"), params, np.array([first_free_year - 1])
     )
-    s0 = float(shares[0, _NEV_IDX].sum())
+    s0 = float(shares[0, NEV_INDEX].sum())
     rise = params.max_share_increase_per_year
     cache: dict[float, tuple[float, pd.DataFrame, StockParams]] = {}
 
@@ -182,7 +182,7 @@ def required_share_path(
         path = np.minimum(level, s0 + rise * (years - first_free_year + 1))
         anchors = {int(y): float(min(s, 1.0)) for y, s in zip(years, path, strict=True)}
         trial = params.model_copy(update={"nev_share_path": anchors})
-        stock = _frame(simulate(trial), first_free_year)
+        stock = stock_frame(simulate(trial), first_free_year)
         metrics = stock_metrics(stock)
         hit = metrics[(metrics["metric"] == metric) & (metrics["year"] == year)]
         if hit.empty:

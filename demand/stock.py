@@ -50,8 +50,8 @@ log = logging.getLogger(__name__)
 BASE_YEAR = MIN_YEAR - 1
 STOCK_COLUMNS = ("year", "segment", "powertrain", "vehicles", "new_vehicles", "retired")
 _ICE = POWERTRAINS.index("ICE")
-_NEV_IDX = [POWERTRAINS.index(p) for p in NEV_POWERTRAINS]
-_NON_NEV_IDX = [i for i in range(len(POWERTRAINS)) if i not in _NEV_IDX]
+NEV_INDEX = [POWERTRAINS.index(p) for p in NEV_POWERTRAINS]
+NON_NEV_INDEX = [i for i in range(len(POWERTRAINS)) if i not in NEV_INDEX]
 
 
 def survival_curve(age_years, *, scale_years: float, shape: float) -> np.ndarray:
@@ -120,7 +120,7 @@ def _target_stock(seg: SegmentParams, params: StockParams, years: np.ndarray) ->
     return np.rint(out).astype(np.int64)
 
 
-def _share_table(seg: SegmentParams, params: StockParams, years: np.ndarray) -> np.ndarray:
+def powertrain_share_table(seg: SegmentParams, params: StockParams, years: np.ndarray) -> np.ndarray:
     """Powertrain shares of new vehicles, (years, POWERTRAINS), rows summing to 1."""
     anchor_years = np.array(sorted(seg.new_shares))
     table = np.zeros((len(years), len(POWERTRAINS)))
@@ -146,13 +146,13 @@ def _share_table(seg: SegmentParams, params: StockParams, years: np.ndarray) -> 
 def _with_nev_share(row: np.ndarray, nev_share: float) -> np.ndarray:
     """Rescale one share row to an NEV total of ``nev_share``, keeping the splits within."""
     out = row.copy()
-    nev, non = row[_NEV_IDX].sum(), row[_NON_NEV_IDX].sum()
+    nev, non = row[NEV_INDEX].sum(), row[NON_NEV_INDEX].sum()
     if nev > 0:
-        out[_NEV_IDX] = row[_NEV_IDX] * nev_share / nev
+        out[NEV_INDEX] = row[NEV_INDEX] * nev_share / nev
     else:
         out[POWERTRAINS.index("BEV")] = nev_share
     if non > 0:
-        out[_NON_NEV_IDX] = row[_NON_NEV_IDX] * (1.0 - nev_share) / non
+        out[NON_NEV_INDEX] = row[NON_NEV_INDEX] * (1.0 - nev_share) / non
     else:
         out[_ICE] = 1.0 - nev_share
     return out
@@ -216,7 +216,7 @@ def simulate(params: StockParams) -> StockArrays:
         base = _base_cohorts(seg, surv[si], max_age, clean_age)
         cohorts[si, :, : max_age + 1] = base[:, ::-1]
         targets[si] = _target_stock(seg, params, years)
-        shares[si] = _share_table(seg, params, years)
+        shares[si] = powertrain_share_table(seg, params, years)
         if seg.mandate_year is not None:
             mandate[si] = seg.mandate_year
         if seg.early_retirement is not None and seg.early_retirement.share_per_year > 0:
@@ -266,7 +266,8 @@ def simulate(params: StockParams) -> StockArrays:
     return StockArrays(years, vehicles, new, retired, valid)
 
 
-def _frame(arrays: StockArrays, first_year: int) -> pd.DataFrame:
+def stock_frame(arrays: StockArrays, first_year: int) -> pd.DataFrame:
+    """The simulated ``arrays`` as a stock table (:data:`STOCK_COLUMNS`) from ``first_year`` on."""
     keep = arrays.years >= first_year
     seg_idx, pt_idx = np.nonzero(arrays.valid)
     n_years, n_pairs = int(keep.sum()), len(seg_idx)
@@ -305,6 +306,6 @@ def project_stock(
     """
     params = StockParams() if params is None else params
     arrays = simulate(params)
-    frame = _frame(arrays, BASE_YEAR if include_base_year else params.start_year)
+    frame = stock_frame(arrays, BASE_YEAR if include_base_year else params.start_year)
     log.debug("projected %d stock rows to %d", len(frame), params.end_year)
     return frame

@@ -68,7 +68,8 @@ def haversine_km(lon1, lat1, lon2, lat2):
 
 
 @lru_cache(maxsize=1)
-def _zone_polygons() -> tuple[list[int], list]:
+def zone_polygons() -> tuple[list[int], list]:
+    """The traffic zones' ids and their polygons (shapely), in the file's order (read once)."""
     features = json.loads(data_path("shenzhen", "taz_zones.geojson").read_text())["features"]
     ids = [int(f["properties"]["taz_id"]) for f in features]
     # buffer(0) repairs the two self-intersecting rings the Web Mercator conversion left behind
@@ -96,7 +97,7 @@ def load_zones() -> pd.DataFrame:
     zones in proportion to road length, a proxy for built-up area (assumption: road length
     tracks where people live better than land area, which counts mountains and water).
     """
-    ids, polygons = _zone_polygons()
+    ids, polygons = zone_polygons()
     props = {
         int(f["properties"]["taz_id"]): f["properties"]
         for f in json.loads(data_path("shenzhen", "taz_zones.geojson").read_text())["features"]
@@ -140,7 +141,7 @@ def zone_graph(params: NetworkParams | None = None) -> nx.Graph:
     """
     params = params or NetworkParams()
     zones = load_zones()
-    ids, polygons = _zone_polygons()
+    ids, polygons = zone_polygons()
     tol_deg = params.adjacency_tolerance_m / _M_PER_DEG
     grown = [p.buffer(tol_deg) for p in polygons] if tol_deg > 0 else polygons
     left, right = shapely.STRtree(grown).query(grown, predicate="intersects")

@@ -40,7 +40,7 @@ from szplan.data import data_path
 from szplan.data.tables import read_params
 
 from .errors import NetworkError
-from .roads import _zone_polygons
+from .roads import zone_polygons
 
 __all__ = [
     "STATION_COLUMNS",
@@ -106,7 +106,7 @@ def new_station_table(rows: list[dict] | None = None) -> pd.DataFrame:
 
 def zone_of_points(lon, lat) -> np.ndarray:
     """Zone id of the traffic zone containing each point (same datum as the zones), or the nearest."""
-    ids, polygons = _zone_polygons()
+    ids, polygons = zone_polygons()
     tree = shapely.STRtree(polygons)
     points = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     point_idx, poly_idx = tree.query(points, predicate="within")

@@ -22,6 +22,8 @@ for overnight DC charging the vehicle joins the queue when the valley starts.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import simpy
@@ -114,6 +116,7 @@ class FleetModel:
         self.unserved: list[tuple] = []
         self.block_km = agents.block_km()
         self.processes = 0
+        self.events = 0  # SimPy events processed
         depot_res = np.full(n, -1, dtype=np.int64)
         with_depot = agents.depot >= 0
         depot_res[with_depot] = infra.depot_resource[agents.depot[with_depot]]
@@ -143,12 +146,21 @@ class FleetModel:
         self._bulk_day(np.flatnonzero(~need))
         hours = 36
         for hour in range(1, hours + 1):
-            self.env.run(until=hour * 60.0)
+            self._run_before(hour * 60.0)
             if progress:
                 progress(hour / (hours + 1))
-        self.env.run()
+        self._run_before(math.inf)
         if progress:
             progress(1.0)
+
+    def _run_before(self, until_min: float) -> None:
+        """Process the events due before ``until_min``, counting them."""
+        env, done = self.env, 0
+        step, peek = env.step, env.peek
+        while peek() < until_min:
+            step()
+            done += 1
+        self.events += done
 
     def _first_decisions(self, idx: np.ndarray) -> list:
         """``(time, agent, plan, decision)`` of each agent in ``idx`` at its first decision, in
@@ -173,10 +185,6 @@ class FleetModel:
             wake = env.timeout(max(at - env.now, 0.0))
             _StartsOn(env, self._vehicle(i, plan, first), wake)
             yield wake
-
-    def events_processed(self) -> int:
-        """Events scheduled so far (SimPy numbers every event it schedules)."""
-        return next(self.env._eid)
 
     def _bulk_day(self, idx: np.ndarray) -> None:
         """Agents with no shared resource today: drive every block as planned."""

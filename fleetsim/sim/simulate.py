@@ -99,7 +99,7 @@ def _simulate_day(scenario: Scenario, stock: pd.DataFrame, *, stations: pd.DataF
                           sample=sample, month=month)
     tables["stations"] = infra.stations
     clock.lap("tables")
-    return DayResult(tables, len(agents), model.processes, model.events_processed(), clock.seconds, model)
+    return DayResult(tables, len(agents), model.processes, model.events, clock.seconds, model)
 
 
 def year_stations(scenario: Scenario, stock: pd.DataFrame, plan: pd.DataFrame | None = None) -> pd.DataFrame:
