@@ -12,7 +12,10 @@ import pandas as pd
 import pytest
 
 from szplan.dashboard import create_app
+from dash import dcc
+
 from szplan.dashboard.app import PAGES
+from szplan.dashboard.figures_map import ZONE_METRICS
 from szplan.dashboard.launch import _Progress
 from szplan.dashboard.pages import run, scenarios, stations, targets
 from szplan.dashboard.reader import ResultsReader
@@ -60,8 +63,32 @@ class _Cells(HTMLParser):
         self.out.append((header, data))
 
 
+#: Plotly's placeholders (``%{y:,.0f}``, ``%{x|%Y}``) and the tags of its texts (``<br>``, ``<extra>``)
+_PLACEHOLDER = re.compile(r"%\{[^}]*\}|<[^>]*>")
+
+
+def _plotly_text(text) -> str | None:
+    """A hover template or trace text as a visitor reads it: placeholders and tags left out."""
+    return _PLACEHOLDER.sub(" ", text) if isinstance(text, str) else None
+
+
+def _trace_strings(where: str, trace: dict) -> list[tuple[str, str | None]]:
+    """What a trace says on hovering and beside its marks: hover templates, hover texts, texts,
+    the colour bar's title."""
+    out = []
+    for key in ("hovertemplate", "hovertext", "text", "texttemplate"):
+        value = trace.get(key)
+        for text in value if isinstance(value, (list, tuple)) else [value]:
+            out.append((f"{where}.{key}", _plotly_text(text)))
+    bar = (trace.get("marker") or {}).get("colorbar") or {}
+    title = bar.get("title")
+    out.append((f"{where}.colorbar", title.get("text") if isinstance(title, dict) else title))
+    return out
+
+
 def _figure_strings(where: str, fig: dict) -> list[tuple[str, str]]:
-    """What a figure shows in words: title, axis titles, notes, names in the legend."""
+    """What a figure shows in words: title, axis titles, notes, names in the legend, hover
+    templates and texts, colour-bar titles."""
     out = []
     layout = fig.get("layout", {})
     if isinstance(layout.get("title"), dict):
@@ -72,6 +99,7 @@ def _figure_strings(where: str, fig: dict) -> list[tuple[str, str]]:
     out += [(f"{where}.note", note.get("text")) for note in layout.get("annotations") or []]
     out += [(f"{where}.legend", trace["name"]) for trace in fig.get("data", [])
             if trace.get("name") and trace.get("showlegend", True) is not False]
+    out += [s for trace in fig.get("data", []) for s in _trace_strings(where, trace)]
     return out
 
 
@@ -166,6 +194,10 @@ def _strings(app, lang: str) -> tuple[list[tuple[str, str]], set[str]]:
         runs = [info.run_id for info in state.reader.runs() if not info.problem]
         if runs:
             out += visible_strings(list(scenarios.render(state, runs[:1])), "scenarios-one")
+            # the map under every colouring: each has its own colour bar and hover unit
+            for metric in ZONE_METRICS:
+                fig = stations.render(state, runs[0], metric, None)[1]
+                out += visible_strings(dcc.Graph(id=f"stations-map-{metric}", figure=fig))
         for sweep in state.reader.sweeps():
             out += visible_strings(list(targets.band_choices(state, sweep.sweep_id)[0]), "band-choices")
             out += visible_strings([targets.render_bands(state, sweep.sweep_id, "peak_charging_power")], "bands")
