@@ -178,10 +178,25 @@ def apps(small_run, tmp_path):
             for name, dirs in roots.items()}
 
 
+def _not_found(app, lang: str):
+    """What Dash's router shows for an address that names no page, to a visitor in ``lang``."""
+    client = app.server.test_client()
+    client.set_cookie(LANG_COOKIE, lang)
+    router = next(d for d in client.get("/_dash-dependencies").get_json() if "_pages_content.children" in d["output"])
+    outputs = [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in router["output"].strip(".").split("...")]
+    response = client.post("/_dash-update-component", json={
+        "output": router["output"], "outputs": outputs, "changedPropIds": ["_pages_location.pathname"],
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/no-such-page"},
+                   {"id": "_pages_location", "property": "search", "value": ""}],
+        "state": [{"id": "app-selected-run", "property": "data", "value": None}]})
+    assert response.status_code == 200
+    return response.get_json()["response"]["_pages_content"]["children"]
+
+
 def _strings(app, lang: str) -> tuple[list[tuple[str, str]], set[str]]:
     """What every page of ``app`` shows to a visitor whose language cookie is ``lang``, and the
     identifiers (run folders, names, scenario ids, runs root) among it."""
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str]] = visible_strings(_not_found(app, lang), "not-found")
     with app.server.test_request_context("/", headers={"Cookie": f"{LANG_COOKIE}={lang}"}):
         state = current_state()
         out += visible_strings(app.layout(), "shell")
@@ -216,6 +231,7 @@ def test_the_chinese_interface_shows_no_english(apps):
         assert any(_CJK.search(s) for _, s in strings), name  # the walk found the page texts at all
         said = " ".join(s for _, s in strings)
         assert {"full": "可用", "empty": "没有此文件夹", "corrupt": "无法读取 manifest.json"}[name] in said
+        assert "找不到页面" in said and "返回“目标”" in said  # the page of an unknown address
         for where, text in strings:
             words = _english_words(text, known)
             if words:
@@ -228,6 +244,7 @@ def test_the_english_interface_shows_no_chinese(apps):
     for name, app in apps.items():
         strings, _ = _strings(app, "en")
         assert any("Targets" == s for _, s in strings), name
+        assert ("not-found", "Page not found") in strings and ("not-found-back", "Back to Targets") in strings
         for where, text in strings:
             # the plan's own Chinese wording is a column of the targets table in both languages
             if _CJK.search(text) and not where.endswith("[plan wording]"):
