@@ -8,6 +8,7 @@ and a runs root where new runs go; ``serve`` runs it. Pages are registered with
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import shutil
 import tempfile
@@ -20,7 +21,7 @@ from dash import Input, Output, State, dcc, html
 
 from szplan.data import i18n
 
-from .pages import day, fleet, run, scenarios, stations, targets
+from .pages import day, fleet, not_found_404, run, scenarios, stations, targets
 from .reader import ResultsReader
 from .state import STATE_KEY, DashboardState
 from .ui import LANG_COOKIE, lang, tr
@@ -138,6 +139,11 @@ def create_app(results_dirs: list[Path], *, runs_root: Path, cache_dir: Path | N
     for order, page in enumerate(PAGES):
         dash.register_page(page.__name__, path=page.PATH, name=page.NAME, order=order, layout=page.layout,
                            title=_title(page), description=_description(page, state.runs_root))
+    # any other address: a page in the visitor's language linking to the first page (Dash picks it
+    # by its module's name, not_found_404), not Dash's English "404 - Page not found"
+    dash.register_page(not_found_404.__name__, path=not_found_404.PATH, name=not_found_404.NAME,
+                       order=len(PAGES), layout=functools.partial(not_found_404.layout, PAGES[0]),
+                       title=not_found_404.title)
     app.layout = lambda: _shell(state)
     for page in PAGES:
         page.register_callbacks(app, state)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pandas as pd
-from szplan.data import data_path
+from szplan.data import data_path, i18n
 
 from szplan.demand.params import NEV_POWERTRAINS
 
@@ -26,7 +26,9 @@ from .style import (
     empty_figure,
     figure,
     grid,
+    hover,
     nice_name,
+    say,
     values,
 )
 
@@ -110,7 +112,7 @@ def _line(x, y, name: str, colour: str, *, width: float = 3, dash: str | None = 
 
 
 def _targets(targets: pd.DataFrame, metric: str, *, when=_year_end, name: str = "plan target",
-             tolerance: float = 0.05, axes: tuple[str, str] = ("x", "y")) -> list[dict]:
+             tolerance: float = 0.05, axes: tuple[str, str] = ("x", "y"), lang: str = "en") -> list[dict]:
     """Target markers: a diamond with the ±5% band for "about", a triangle for "at least"."""
     rows = targets[targets["metric"] == metric].sort_values("year")
     out = []
@@ -120,8 +122,8 @@ def _targets(targets: pd.DataFrame, metric: str, *, when=_year_end, name: str = 
                  "legendgroup": name, "showlegend": i == 0, "xaxis": axes[0], "yaxis": axes[1],
                  "marker": {"symbol": "diamond" if about else "triangle-up", "size": 13, "color": TARGET_COLOUR,
                             "line": {"color": "white", "width": 1}},
-                 "hovertemplate": f"target {int(year)}: %{{y:,.3~s}} ({'about, ±5%' if about else 'at least'})"
-                                  "<extra></extra>"}
+                 "hovertemplate": hover("hover.target_about" if about else "hover.target_at_least", lang,
+                                        year=int(year), value="%{y:,.3~s}")}
         if about:
             trace["error_y"] = {"type": "constant", "value": float(value) * tolerance, "color": TARGET_COLOUR,
                                 "thickness": 2, "width": 8}
@@ -129,18 +131,33 @@ def _targets(targets: pd.DataFrame, metric: str, *, when=_year_end, name: str = 
     return out
 
 
-def _history(metric: str, *, name: str) -> list[dict]:
+def _note(note: str, lang: str) -> str:
+    """A reported figure's note in ``lang`` (``note.<text>`` when catalogued, else as written)."""
+    key = f"note.{note}"
+    return i18n.text(key, lang) if note and key in i18n.catalogue() else note
+
+
+def _history(metric: str, *, name: str, lang: str = "en") -> list[dict]:
     hist = reported_history()
     part = hist[hist["metric"] == metric]
     if part.empty:
         return []
     return [{"type": "scatter", "mode": "markers", "x": values(part["date"]), "y": values(part["value"]),
              "name": name, "marker": {"symbol": "circle", "size": 8, "color": HISTORY_COLOUR},
-             "customdata": [[n] for n in part["note"].fillna("")],
-             "hovertemplate": "reported %{x|%Y-%m-%d}: %{y:,.3~s}<br>%{customdata[0]}<extra></extra>"}]
+             "customdata": [[_note(n, lang)] for n in part["note"].fillna("")],
+             "hovertemplate": i18n.text("hover.reported", lang, date="%{x|%Y-%m-%d}", value="%{y:,.3~s}")
+                              + "<br>%{customdata[0]}<extra></extra>"}]
 
 
-def _band_traces(bands: pd.DataFrame | None, figure_name: str) -> list[dict]:
+def _band_hover(point_key: str, point: str, unit: str, lang: str) -> str:
+    """The hover template of a sweep point (``point_key``: its catalogue entry) with its median
+    and p05–p95 band (customdata: p05, p95, seeds)."""
+    return i18n.text(point_key, lang, point=point) + "<br>" + hover(
+        "hover.band", lang, p50="%{y:,.4~s}", p05="%{customdata[0]:,.4~s}", p95="%{customdata[1]:,.4~s}",
+        unit=i18n.unit_name(unit, lang), n="%{customdata[2]}")
+
+
+def _band_traces(bands: pd.DataFrame | None, figure_name: str, lang: str = "en") -> list[dict]:
     """p05–p95 of a sweep, one marker with error bars per parameter point, side by side."""
     if bands is None or bands.empty:
         return []
@@ -158,38 +175,39 @@ def _band_traces(bands: pd.DataFrame | None, figure_name: str) -> list[dict]:
             "error_y": {"type": "data", "symmetric": False, "array": values(rows["p95"] - rows["p50"]),
                         "arrayminus": values(rows["p50"] - rows["p05"]), "thickness": 2, "width": 5},
             "customdata": rows[["p05", "p95", "n_seeds"]].to_numpy().tolist(),
-            "hovertemplate": (f"sweep point {point}<br>p50 %{{y:,.4~s}}<br>p05 %{{customdata[0]:,.4~s}} – "
-                              "p95 %{customdata[1]:,.4~s}<br>%{customdata[2]} seeds<extra></extra>"),
+            "hovertemplate": _band_hover("hover.sweep_point", point, str(rows["unit"].iloc[0]), lang),
         })
     return out
 
 
 def nev_stock_figure(stock: pd.DataFrame, targets: pd.DataFrame, *, bands: pd.DataFrame | None = None,
-                     run: str | None = None, summary: pd.DataFrame | None = None) -> dict:
+                     run: str | None = None, summary: pd.DataFrame | None = None, lang: str = "en") -> dict:
     """NEV stock path of the run against the 2025 and 2030 targets, with the reported history and,
     when a sweep's ``bands`` are given, its p05–p95 bands of ``nev_stock``."""
     nev = (stock_summary(stock) if summary is None else summary)["nev_stock"]
     data = [_line(_year_end(nev.index), nev, "modelled NEV stock", POWERTRAIN_COLOURS["BEV"],
-                  hover="end %{x|%Y}: %{y:,.0f} NEVs<extra></extra>"),
-            *_history("nev_stock", name="reported"), *_targets(targets, "nev_stock"),
-            *_band_traces(bands, "nev_stock")]
+                  hover=hover("hover.end_nevs", lang, year="%{x|%Y}", value="%{y:,.0f}")),
+            *_history("nev_stock", name="reported", lang=lang), *_targets(targets, "nev_stock", lang=lang),
+            *_band_traces(bands, "nev_stock", lang)]
     return figure(data, {"yaxis": {"title": {"text": "NEV stock (vehicles)"}, **_VEHICLES_AXIS},
                          "xaxis": _year_axis(_year_end, "end of year")},
                   title="NEV stock against the plan (1.3 M in 2025, 2 M in 2030)", run=run)
 
 
 def new_share_figure(stock: pd.DataFrame, targets: pd.DataFrame, *, run: str | None = None,
-                     summary: pd.DataFrame | None = None) -> dict:
+                     summary: pd.DataFrame | None = None, lang: str = "en") -> dict:
     """NEV-or-clean share of new vehicles against the 60% (2025) and 70% (2030) targets."""
     summary = stock_summary(stock) if summary is None else summary
     clean = summary["new_vehicle_nev_or_clean_share"].dropna()
     nev = summary["nev_share_of_new_registrations"].dropna()
     data = [_line(_mid_year(clean.index), clean, "modelled NEV or clean (LNG)", POWERTRAIN_COLOURS["BEV"],
-                  hover="%{x|%Y}: %{y:.1%}<extra>NEV or clean</extra>"),
+                  hover=hover("hover.year", lang, i18n.text("hover.nev_or_clean", lang), year="%{x|%Y}",
+                              value="%{y:.1%}")),
             _line(_mid_year(nev.index), nev, "modelled NEV only", POWERTRAIN_COLOURS["PHEV"], width=2, dash="dot",
-                  hover="%{x|%Y}: %{y:.1%}<extra>NEV only</extra>"),
-            *_history("nev_share_of_new_registrations", name="reported NEV share"),
-            *_targets(targets, "new_vehicle_nev_or_clean_share", when=_mid_year)]
+                  hover=hover("hover.year", lang, i18n.text("hover.nev_only", lang), year="%{x|%Y}",
+                              value="%{y:.1%}")),
+            *_history("nev_share_of_new_registrations", name="reported NEV share", lang=lang),
+            *_targets(targets, "new_vehicle_nev_or_clean_share", when=_mid_year, lang=lang)]
     return figure(data, {"yaxis": {"title": {"text": "share of new vehicles (%)"}, "tickformat": ".0%",
                                    "range": [0, 1.05]},
                          "xaxis": _year_axis(_mid_year, "year (registrations over the year)")},
@@ -197,15 +215,15 @@ def new_share_figure(stock: pd.DataFrame, targets: pd.DataFrame, *, run: str | N
 
 
 def lng_fcev_figure(stock: pd.DataFrame, targets: pd.DataFrame, *, run: str | None = None,
-                    summary: pd.DataFrame | None = None) -> dict:
+                    summary: pd.DataFrame | None = None, lang: str = "en") -> dict:
     """LNG and fuel-cell vehicle stocks against their 2025 targets."""
     summary = stock_summary(stock) if summary is None else summary
     data = [_line(_year_end(summary.index), summary[metric], label, colour,
-                  hover=f"end %{{x|%Y}}: %{{y:,.0f}}<extra>{label}</extra>")
+                  hover=hover("hover.end", lang, say(label, lang), year="%{x|%Y}", value="%{y:,.0f}"))
             for metric, label, colour in (("lng_vehicle_stock", "LNG vehicles", POWERTRAIN_COLOURS["LNG"]),
                                           ("fcev_stock", "fuel-cell vehicles", POWERTRAIN_COLOURS["FCEV"]))]
-    data += _targets(targets, "lng_vehicle_stock", name="LNG target (≥ 20,000)")
-    data += _targets(targets, "fcev_stock", name="FCEV target (about 2,000)")
+    data += _targets(targets, "lng_vehicle_stock", name="LNG target (≥ 20,000)", lang=lang)
+    data += _targets(targets, "fcev_stock", name="FCEV target (about 2,000)", lang=lang)
     return figure(data, {"yaxis": {"title": {"text": "stock (vehicles)"}, **_VEHICLES_AXIS},
                          "xaxis": _year_axis(_year_end, "end of year")},
                   title="LNG and fuel-cell vehicle stocks", run=run)
@@ -273,7 +291,7 @@ def infrastructure_parts(targets: pd.DataFrame, stations: pd.DataFrame, siting: 
 
 
 def infrastructure_figure(targets: pd.DataFrame, stations: pd.DataFrame, *, siting: pd.DataFrame | None = None,
-                          run: str | None = None) -> dict:
+                          run: str | None = None, lang: str = "en") -> dict:
     """Charging points, fast chargers and integrated stations: the plan's target beside the
     run's count for the target's year, stacked by what it counts (public existing, public
     planned, modelled depots, private home piles; see :func:`infrastructure_parts`)."""
@@ -293,14 +311,17 @@ def infrastructure_figure(targets: pd.DataFrame, stations: pd.DataFrame, *, siti
                          "legendgroup": "plan target", "showlegend": "plan target" not in legend,
                          "marker": {"color": TARGET_COLOUR}, "xaxis": xref, "yaxis": yref,
                          "text": [f"{float(v):,.0f}"], "textposition": "outside", "cliponaxis": False,
-                         "hovertemplate": f"plan target {int(y)}: %{{y:,.0f}} {unit}<extra></extra>"})
+                         "hovertemplate": hover("hover.plan_target", lang, year=int(y), value="%{y:,.0f}",
+                                                unit=say(unit, lang))})
             legend.add("plan target")
         label = f"modelled {year}" if len(modelled) else f"run's stations {year}"
         total = sum(counts.values())
         for key, value in counts.items():
             data.append({"type": "bar", "x": [label], "y": [value], "name": key, "legendgroup": key,
                          "showlegend": key not in legend, "marker": {"color": colours[key]}, "xaxis": xref,
-                         "yaxis": yref, "hovertemplate": f"{key}: %{{y:,.0f}} {unit}<extra>{label}</extra>"})
+                         "yaxis": yref, "hovertemplate": hover("hover.count", lang, say(label, lang),
+                                                               name=say(key, lang), value="%{y:,.0f}",
+                                                               unit=say(unit, lang))})
             legend.add(key)
         data.append({"type": "scatter", "mode": "text", "x": [label], "y": [total], "showlegend": False,
                      "text": [f"{total:,.0f}" + ("" if len(modelled) else " (not modelled)")],
@@ -317,8 +338,6 @@ def infrastructure_figure(targets: pd.DataFrame, stations: pd.DataFrame, *, siti
 def bands_figure(bands: pd.DataFrame, figure_name: str, *, run: str | None = None, lang: str = "en") -> dict:
     """One sweep figure for every parameter point: median and p05–p95 band across seeds; the
     figure's name and unit in ``lang`` (the rest is said by :func:`dashboard.style.localise`)."""
-    from szplan.data import i18n
-
     part = bands[bands["figure"] == figure_name]
     if part.empty:
         return empty_figure(i18n.text("fig.no_bands", lang, name=repr(figure_name)), run=run)
@@ -332,8 +351,7 @@ def bands_figure(bands: pd.DataFrame, figure_name: str, *, run: str | None = Non
             "error_y": {"type": "data", "symmetric": False, "array": values(rows["p95"] - rows["p50"]),
                         "arrayminus": values(rows["p50"] - rows["p05"]), "thickness": 2, "width": 6},
             "customdata": rows[["p05", "p95", "n_seeds"]].to_numpy().tolist(),
-            "hovertemplate": ("point %{x}<br>p50 %{y:,.4~s}<br>p05 %{customdata[0]:,.4~s} – p95 "
-                              f"%{{customdata[1]:,.4~s}} {unit}<br>%{{customdata[2]}} seeds<extra></extra>"),
+            "hovertemplate": _band_hover("hover.point", "%{x}", unit, lang),
         })
     return figure(data, {"xaxis": {"title": {"text": "sweep point (parameter combination)"}, "type": "category"},
                          "yaxis": {"title": {"text": i18n.text("fig.bands_axis", lang, name=name,
@@ -350,7 +368,8 @@ def _year_marker(year: int | None, layout: dict, xref: str = "x", yref: str = "y
              "line": {"color": "#888", "dash": "dot", "width": 1}})
 
 
-def stock_figure(stock: pd.DataFrame, *, year: int | None = None, run: str | None = None) -> dict:
+def stock_figure(stock: pd.DataFrame, *, year: int | None = None, run: str | None = None,
+                 lang: str = "en") -> dict:
     """Stock by segment (one panel each) and powertrain (stacked areas)."""
     segments = list(dict.fromkeys(stock["segment"]))
     cols = 5
@@ -367,7 +386,8 @@ def stock_figure(stock: pd.DataFrame, *, year: int | None = None, run: str | Non
             data.append({"type": "scatter", "mode": "lines", "x": values(series.index), "y": values(series),
                          "stackgroup": f"s{i}", "name": pt, "legendgroup": pt, "showlegend": pt not in shown,
                          "line": {"width": 0.5, "color": colour}, "fillcolor": colour, "xaxis": xref, "yaxis": yref,
-                         "hovertemplate": f"{nice_name(seg)} {pt} %{{x}}: %{{y:,.0f}}<extra></extra>"})
+                         "hovertemplate": hover("hover.segment_year", lang, segment=say(nice_name(seg), lang),
+                                                powertrain=say(pt, lang), year="%{x}", value="%{y:,.0f}")})
             shown.add(pt)
         layout[f"yaxis{yref[1:]}"].update({"tickformat": "~s", "rangemode": "tozero"})
         layout[f"xaxis{xref[1:]}"].update({"dtick": 10, "range": [2015, 2035]})
@@ -378,7 +398,8 @@ def stock_figure(stock: pd.DataFrame, *, year: int | None = None, run: str | Non
                   width=1240, panel_titles=True)
 
 
-def energy_figure(energy: pd.DataFrame, *, year: int | None = None, run: str | None = None) -> dict:
+def energy_figure(energy: pd.DataFrame, *, year: int | None = None, run: str | None = None,
+                  lang: str = "en") -> dict:
     """Final energy use of road transport by carrier (stacked), TWh a year."""
     table = energy.pivot_table(index="year", columns="carrier", values="final_energy_gwh", aggfunc="sum") / 1000.0
     order = [c for c in CARRIER_COLOURS if c in table.columns] + [c for c in table.columns if c not in CARRIER_COLOURS]
@@ -387,52 +408,58 @@ def energy_figure(energy: pd.DataFrame, *, year: int | None = None, run: str | N
         colour = colour_of(c, CARRIER_COLOURS, i)
         data.append({"type": "scatter", "mode": "lines", "x": values(table.index), "y": values(table[c].fillna(0)),
                      "stackgroup": "e", "name": c, "line": {"width": 0.5, "color": colour}, "fillcolor": colour,
-                     "hovertemplate": f"{c} %{{x}}: %{{y:,.2f}} TWh<extra></extra>"})
+                     "hovertemplate": hover("hover.name_year", lang, name=say(c, lang), year="%{x}",
+                                            value="%{y:,.2f}", unit=i18n.unit_name("TWh", lang))})
     layout = {"yaxis": {"title": {"text": "final energy (TWh/yr)"}, "rangemode": "tozero"},
               "xaxis": {"title": {"text": "year"}}}
     _year_marker(year, layout)
     return figure(data, layout, title="Energy by carrier", run=run)
 
 
-def co2_figure(energy: pd.DataFrame, *, year: int | None = None, run: str | None = None) -> dict:
+def co2_figure(energy: pd.DataFrame, *, year: int | None = None, run: str | None = None,
+               lang: str = "en") -> dict:
     """Well-to-wheel CO2 by powertrain (stacked) and the tank-to-wheel total, Mt a year."""
     wtw = energy.pivot_table(index="year", columns="powertrain", values="wtw_co2_t", aggfunc="sum") / 1e6
     ttw = energy.groupby("year")["ttw_co2_t"].sum() / 1e6
     data = [{"type": "scatter", "mode": "lines", "x": values(wtw.index), "y": values(wtw[pt].fillna(0)),
              "stackgroup": "w", "name": f"{pt} well-to-wheel", "line": {"width": 0.5, "color": colour},
              "fillcolor": colour,
-             "hovertemplate": f"{pt} %{{x}}: %{{y:,.2f}} Mt<extra></extra>"}
+             "hovertemplate": hover("hover.name_year", lang, name=say(pt, lang), year="%{x}", value="%{y:,.2f}",
+                                    unit=i18n.unit_name("Mt", lang))}
             for pt, colour in POWERTRAIN_COLOURS.items() if pt in wtw.columns]
     data.append(_line(values(ttw.index), ttw, "tank-to-wheel total", "#111", width=2, dash="dash",
-                      hover="tank-to-wheel %{x}: %{y:,.2f} Mt<extra></extra>"))
+                      hover=hover("hover.name_year", lang, name=say("tank-to-wheel", lang), year="%{x}",
+                                  value="%{y:,.2f}", unit=i18n.unit_name("Mt", lang))))
     layout = {"yaxis": {"title": {"text": "CO₂ (Mt/yr)"}, "rangemode": "tozero"},
               "xaxis": {"title": {"text": "year"}}}
     _year_marker(year, layout)
     return figure(data, layout, title="CO₂ of road transport", run=run)
 
 
-def nev_paths_figure(stocks: dict[str, pd.DataFrame], targets: pd.DataFrame | None = None) -> dict:
+def nev_paths_figure(stocks: dict[str, pd.DataFrame], targets: pd.DataFrame | None = None, *,
+                     lang: str = "en") -> dict:
     """NEV stock paths of several runs (label → stock table) on one chart."""
     data = []
     for i, (label, stock) in enumerate(stocks.items()):
         nev = stock[stock["powertrain"].isin(NEV_POWERTRAINS)].groupby("year")["vehicles"].sum()
         data.append(_line(_year_end(nev.index), nev, label, cycle_colour(i), width=2.5,
-                          hover=f"{label}<br>end %{{x|%Y}}: %{{y:,.0f}}<extra></extra>"))
-    data += _history("nev_stock", name="reported")
+                          hover=f"{label}<br>" + hover("hover.end", lang, year="%{x|%Y}", value="%{y:,.0f}")))
+    data += _history("nev_stock", name="reported", lang=lang)
     if targets is not None:
-        data += _targets(targets, "nev_stock")
+        data += _targets(targets, "nev_stock", lang=lang)
     return figure(data, {"yaxis": {"title": {"text": "NEV stock (vehicles)"}, **_VEHICLES_AXIS},
                          "xaxis": _year_axis(_year_end, "end of year")},
                   title="NEV stock paths", run=" | ".join(stocks))
 
 
-def load_curves_figure(loads: dict[str, pd.DataFrame]) -> dict:
+def load_curves_figure(loads: dict[str, pd.DataFrame], *, lang: str = "en") -> dict:
     """Daily electric charging load of several runs (label → load table), MW per 15 minutes."""
     data = []
     for i, (label, load) in enumerate(loads.items()):
         elec = load[load["carrier"] == "electricity"].groupby("time_min")["value"].sum() / 1000.0
         trace = _line(values(elec.index / 60.0), elec, label, cycle_colour(i), width=2.5,
-                      hover=f"{label}<br>%{{x:.2f}} h: %{{y:,.0f}} MW<extra></extra>")
+                      hover=f"{label}<br>" + hover("hover.at_time", lang, time="%{x:.2f}", value="%{y:,.0f}",
+                                                   unit=i18n.unit_name("MW", lang)))
         trace["line"]["shape"] = "hv"
         data.append(trace)
     return figure(data, {"xaxis": {"title": {"text": "time of day (h)"}, "range": [0, 24], "dtick": 3},

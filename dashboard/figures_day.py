@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .style import SEGMENT_COLOURS, TARGET_COLOUR, colour_of, figure, grid, hline, nice_name, values
+from szplan.data import i18n
+
+from .style import SEGMENT_COLOURS, TARGET_COLOUR, colour_of, figure, grid, hline, hover, nice_name, say, values
 
 __all__ = ["load_figure", "flexibility_figure", "waits_figure", "mean_wait_by_hour", "queue_through_day",
            "station_group"]
@@ -32,7 +34,7 @@ def _by_slot_and_segment(load: pd.DataFrame, carrier: str) -> pd.DataFrame:
     return table.reindex(_DAY_SLOTS, fill_value=0.0).fillna(0.0)
 
 
-def load_figure(load: pd.DataFrame, *, run: str | None = None) -> dict:
+def load_figure(load: pd.DataFrame, *, run: str | None = None, lang: str = "en") -> dict:
     """Load by carrier (one panel each) and segment (stacked), per 15-minute slot."""
     carriers = [c for c in _CARRIERS if (load["carrier"] == c).any()] or ["electricity"]
     layout, cells = grid(len(carriers), 1, titles=[_CARRIERS[c][0] for c in carriers], vspace=0.08, share_x=True)
@@ -47,7 +49,9 @@ def load_figure(load: pd.DataFrame, *, run: str | None = None) -> dict:
                          "stackgroup": carrier, "name": nice_name(seg), "legendgroup": seg,
                          "showlegend": seg not in shown, "xaxis": xref, "yaxis": yref, "fillcolor": colour,
                          "line": {"width": 0.5, "shape": "hv", "color": colour},
-                         "hovertemplate": f"{nice_name(seg)} %{{x:.2f}} h: %{{y:,.1f}} {unit}<extra>{label}</extra>"})
+                         "hovertemplate": hover("hover.name_at_time", lang, say(label, lang),
+                                                name=say(nice_name(seg), lang), time="%{x:.2f}", value="%{y:,.1f}",
+                                                unit=i18n.unit_name(unit, lang))})
             shown.add(seg)
         layout[f"yaxis{yref[1:]}"].update({"title": {"text": unit}, "rangemode": "tozero"})
         # the panels share the time axis: tick labels on the lowest only
@@ -58,7 +62,7 @@ def load_figure(load: pd.DataFrame, *, run: str | None = None) -> dict:
 
 
 def flexibility_figure(flexibility: pd.DataFrame, targets: pd.DataFrame | None = None, *,
-                       run: str | None = None) -> dict:
+                       run: str | None = None, lang: str = "en") -> dict:
     """Charging power and its deferrable part against the virtual power plant targets (MW)."""
     flex = flexibility.groupby(["time_min", "segment"])["flexible_kw"].sum().unstack("segment")
     flex = flex.reindex(_DAY_SLOTS, fill_value=0.0).fillna(0.0).clip(lower=0.0) / 1000.0
@@ -71,10 +75,13 @@ def flexibility_figure(flexibility: pd.DataFrame, targets: pd.DataFrame | None =
         data.append({"type": "scatter", "mode": "lines", "x": hours, "y": values(flex[seg]), "stackgroup": "flex",
                      "name": f"deferrable: {nice_name(seg)}", "fillcolor": colour,
                      "line": {"width": 0.5, "shape": "hv", "color": colour},
-                     "hovertemplate": f"{nice_name(seg)} %{{x:.2f}} h: %{{y:,.0f}} MW<extra>deferrable</extra>"})
+                     "hovertemplate": hover("hover.name_at_time", lang, say("deferrable", lang),
+                                            name=say(nice_name(seg), lang), time="%{x:.2f}", value="%{y:,.0f}",
+                                            unit=i18n.unit_name("MW", lang))})
     data.append({"type": "scatter", "mode": "lines", "x": values(total.index / 60.0), "y": values(total),
                  "name": "charging power", "line": {"color": "#111", "width": 2, "shape": "hv"},
-                 "hovertemplate": "%{x:.2f} h: %{y:,.0f} MW<extra>charging</extra>"})
+                 "hovertemplate": hover("hover.at_time", lang, say("charging", lang), time="%{x:.2f}",
+                                        value="%{y:,.0f}", unit=i18n.unit_name("MW", lang))})
     shapes, notes = [], []
     if targets is not None:
         vpp = targets[targets["metric"] == "virtual_power_plant_adjustable_load"].sort_values("year")
@@ -143,7 +150,7 @@ def _weight_upto(times: np.ndarray, weights: np.ndarray, at: np.ndarray) -> np.n
     return cum[np.searchsorted(times[order], at, side="right")]
 
 
-def waits_figure(sessions: pd.DataFrame, *, run: str | None = None) -> dict:
+def waits_figure(sessions: pd.DataFrame, *, run: str | None = None, lang: str = "en") -> dict:
     """Mean wait by arrival hour (bars) and vehicles queueing through the day (lines)."""
     waits = mean_wait_by_hour(sessions)
     queue = queue_through_day(sessions)
@@ -155,14 +162,15 @@ def waits_figure(sessions: pd.DataFrame, *, run: str | None = None) -> dict:
         data.append({"type": "bar", "x": values(part["hour"] + 0.5), "y": values(part["wait_min"]),
                      "name": f"{name} stations", "legendgroup": name, "marker": {"color": colours[name]},
                      "customdata": [[v] for v in values(part["sessions"])],
-                     "hovertemplate": f"{name}, arrivals from %{{x:.0f}}:00: %{{y:.1f}} min mean wait<br>"
-                                      "%{customdata[0]:,.0f} sessions<extra></extra>"})
+                     "hovertemplate": hover("hover.wait", lang, group=say(f"{name} stations", lang),
+                                            hour="%{x:.0f}", value="%{y:.1f}", n="%{customdata[0]:,.0f}")})
         rows = queue[queue["group"] == name]
         data.append({"type": "scatter", "mode": "lines", "x": values(rows["time_min"] / 60.0),
                      "y": values(rows["vehicles"]), "name": f"{name} stations", "legendgroup": name,
                      "showlegend": False, "xaxis": cells[1][0], "yaxis": cells[1][1],
                      "line": {"color": colours[name], "width": 2, "shape": "hv"},
-                     "hovertemplate": f"{name} %{{x:.2f}} h: %{{y:,.0f}} vehicles queueing<extra></extra>"})
+                     "hovertemplate": hover("hover.queue", lang, group=say(f"{name} stations", lang),
+                                            time="%{x:.2f}", value="%{y:,.0f}")})
     layout["xaxis"].update({**_HOURS, "title": {"text": "arrival hour"}})
     layout["xaxis2"].update({**_HOURS, "title": {"text": "time of day"}})
     layout["yaxis"].update({"title": {"text": "wait (min)"}, "rangemode": "tozero"})

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 from plotly.colors import sample_colorscale, sequential
 from shapely.geometry import shape
-from szplan.data import data_path
+from szplan.data import data_path, i18n
 
 from .figures_day import station_group
-from .style import KIND_COLOURS, colour_of, figure, values
+from .style import KIND_COLOURS, colour_of, figure, hover, say, values
 
 __all__ = ["ZONE_METRICS", "zone_metric_label", "zone_shapes", "zone_centres", "district_outlines", "zone_values",
            "zone_map_figure"]
@@ -36,8 +36,6 @@ ZONE_METRICS = {
 
 def zone_metric_label(metric: str, lang: str = "en") -> str:
     """The dropdown label of a zone metric in ``lang``: its name and unit."""
-    from szplan.data import i18n
-
     unit = ZONE_METRICS[metric][1]
     return i18n.text("zone.label", lang, label=i18n.text(f"zone.{metric}", lang), unit=i18n.unit_name(unit, lang))
 _CLASSES = 8
@@ -130,7 +128,7 @@ def _classes(values: pd.Series) -> tuple[np.ndarray, float]:
     return edges, top
 
 
-def _zone_layers(values_: pd.Series, label: str, unit: str) -> list[dict]:
+def _zone_layers(values_: pd.Series, metric: str, label: str, unit: str, lang: str = "en") -> list[dict]:
     shapes = zone_shapes()
     edges, top = _classes(values_)
     colours = sample_colorscale(_COLOURSCALE, list((np.arange(_CLASSES) + 0.5) / _CLASSES))
@@ -161,11 +159,13 @@ def _zone_layers(values_: pd.Series, label: str, unit: str) -> list[dict]:
                    "cmin": 0.0, "cmax": top, "showscale": True,
                    "colorbar": {"title": {"text": unit, "side": "right"}, "thickness": 12, "len": 0.75, "x": 1.0}},
         "customdata": [[int(z), None if math.isnan(v) else round(float(v), 2)] for z, v in shown.items()],
-        "hovertemplate": f"zone %{{customdata[0]}}<br>{label}: %{{customdata[1]:,.1f}} {unit}<extra></extra>"})
+        "hovertemplate": i18n.text("hover.zone", lang, zone="%{customdata[0]}") + "<br>" + hover(
+            "hover.count", lang, name=i18n.text(f"zone.{metric}", lang) if metric in ZONE_METRICS else label,
+            value="%{customdata[1]:,.1f}", unit=i18n.unit_name(unit, lang))})
     return data
 
 
-def _site_traces(sites: pd.DataFrame, *, planned: bool, kinds: list[str] | None) -> list[dict]:
+def _site_traces(sites: pd.DataFrame, *, planned: bool, kinds: list[str] | None, lang: str = "en") -> list[dict]:
     if planned:
         # one star per site: a site extended in a later phase has a row per phase year
         sites = sites.sort_values("year_built").drop_duplicates("site", keep="last")
@@ -192,21 +192,23 @@ def _site_traces(sites: pd.DataFrame, *, planned: bool, kinds: list[str] | None)
                            "color": colour_of(kind, KIND_COLOURS, i),
                            "line": {"color": "#111" if planned else "white", "width": 1 if planned else 0.5}},
                 "customdata": rows[[id_col, "zone_id"]].astype(str).to_numpy().tolist(),
-                "hovertemplate": f"{what} {kind} %{{customdata[0]}}<br>zone %{{customdata[1]}}<extra></extra>"})
+                "hovertemplate": i18n.text("hover.site", lang, what=say(what, lang), kind=say(kind, lang),
+                                           id="%{customdata[0]}") + "<br>" + hover("hover.zone", lang,
+                                                                                   zone="%{customdata[1]}")})
     return data
 
 
 def zone_map_figure(values_: pd.Series, metric: str, *, stations: pd.DataFrame | None = None,
                     siting: pd.DataFrame | None = None, kinds: list[str] | None = None,
-                    run: str | None = None) -> dict:
+                    run: str | None = None, lang: str = "en") -> dict:
     """Zones coloured by ``values_`` (zone id → value of ``metric``) with existing stations and,
     when the run has a siting table, planned sites on top."""
     label, unit = ZONE_METRICS.get(metric, (metric, ""))
-    data = _zone_layers(values_, label, unit)
+    data = _zone_layers(values_, metric, label, unit, lang)
     if stations is not None:
-        data += _site_traces(stations, planned=False, kinds=kinds)
+        data += _site_traces(stations, planned=False, kinds=kinds, lang=lang)
     if siting is not None and not siting.empty:
-        data += _site_traces(siting, planned=True, kinds=kinds)
+        data += _site_traces(siting, planned=True, kinds=kinds, lang=lang)
     return figure(data, {
         "xaxis": {"title": {"text": "longitude (°E)"}, "showgrid": False, "zeroline": False, "ticksuffix": "°"},
         # equal ground distances on both axes at Shenzhen's latitude

@@ -15,6 +15,8 @@ import pandas as pd
 
 __all__ = [
     "localise",
+    "say",
+    "hover",
     "POWERTRAIN_COLOURS",
     "CARRIER_COLOURS",
     "SEGMENT_COLOURS",
@@ -241,10 +243,37 @@ def _say(text, lang: str):
     return text
 
 
+def say(text, lang: str):
+    """A figure's word or name (a segment, powertrain, carrier, station kind...) in ``lang``:
+    the catalogue's ``fig.`` entry when there is one, else ``text`` as it is."""
+    return text if lang == "en" else _say(text, lang)
+
+
+def hover(key: str, lang: str, /, extra: str = "", **fields) -> str:
+    """A hover template: the catalogue's message ``key`` in ``lang`` with ``fields``, then the
+    hover label's side box ``<extra>extra</extra>`` (empty: none).
+
+    Plotly's placeholders go in as field values (``value="%{y:,.0f}"``), so that the catalogue
+    holds only the words around them and each language may order them as it needs.
+    """
+    from szplan.data import i18n
+
+    return i18n.text(key, lang, **fields) + f"<extra>{extra}</extra>"
+
+
+def _unit(text, lang: str):
+    """An axis or colour-bar title in ``lang``: a ``fig.`` entry, else a unit (``unit.``)."""
+    from szplan.data import i18n
+
+    said = _say(text, lang)
+    return i18n.unit_name(text, lang) if said == text and isinstance(text, str) else said
+
+
 def localise(fig, lang: str):
-    """A figure dictionary with its titles, axis titles, panel titles, legend names and bar
-    categories in ``lang`` (a copy; the cached English figure is left as it is). English
-    returns ``fig`` itself."""
+    """A figure dictionary with its titles, axis titles, colour-bar titles, panel titles, legend
+    names and bar categories in ``lang`` (a copy; the cached English figure is left as it is).
+    English returns ``fig`` itself. Hover templates are not touched: the figure functions build
+    them in the visitor's language (see :func:`hover`), around Plotly's placeholders."""
     if lang == "en" or not isinstance(fig, dict) or "layout" not in fig:
         return fig
     layout = copy.deepcopy({k: v for k, v in fig["layout"].items() if k != "meta"})
@@ -254,7 +283,7 @@ def localise(fig, lang: str):
         title["text"] = _say(title.get("text"), lang)
     for key, axis in layout.items():
         if key.startswith(("xaxis", "yaxis")) and isinstance(axis, dict) and isinstance(axis.get("title"), dict):
-            axis["title"]["text"] = _say(axis["title"].get("text"), lang)
+            axis["title"]["text"] = _unit(axis["title"].get("text"), lang)
     for note in layout.get("annotations", []) or []:
         note["text"] = _say(note.get("text"), lang)
     data = []
@@ -262,6 +291,10 @@ def localise(fig, lang: str):
         trace = dict(trace)
         if "name" in trace:
             trace["name"] = _say(trace["name"], lang)
+        bar = (trace.get("marker") or {}).get("colorbar")
+        if isinstance(bar, dict) and isinstance(bar.get("title"), dict):
+            trace["marker"] = {**trace["marker"], "colorbar": {
+                **bar, "title": {**bar["title"], "text": _unit(bar["title"].get("text"), lang)}}}
         if trace.get("type") == "bar" and all(isinstance(x, str) for x in trace.get("x", []) or [None]):
             trace["x"] = [_say(x, lang) for x in trace["x"]]
         if trace.get("mode") == "text":

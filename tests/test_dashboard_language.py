@@ -12,7 +12,10 @@ import pandas as pd
 import pytest
 
 from szplan.dashboard import create_app
+from dash import dcc
+
 from szplan.dashboard.app import PAGES
+from szplan.dashboard.figures_map import ZONE_METRICS
 from szplan.dashboard.launch import _Progress
 from szplan.dashboard.pages import run, scenarios, stations, targets
 from szplan.dashboard.reader import ResultsReader
@@ -60,8 +63,32 @@ class _Cells(HTMLParser):
         self.out.append((header, data))
 
 
+#: Plotly's placeholders (``%{y:,.0f}``, ``%{x|%Y}``) and the tags of its texts (``<br>``, ``<extra>``)
+_PLACEHOLDER = re.compile(r"%\{[^}]*\}|<[^>]*>")
+
+
+def _plotly_text(text) -> str | None:
+    """A hover template or trace text as a visitor reads it: placeholders and tags left out."""
+    return _PLACEHOLDER.sub(" ", text) if isinstance(text, str) else None
+
+
+def _trace_strings(where: str, trace: dict) -> list[tuple[str, str | None]]:
+    """What a trace says on hovering and beside its marks: hover templates, hover texts, texts,
+    the colour bar's title."""
+    out = []
+    for key in ("hovertemplate", "hovertext", "text", "texttemplate"):
+        value = trace.get(key)
+        for text in value if isinstance(value, (list, tuple)) else [value]:
+            out.append((f"{where}.{key}", _plotly_text(text)))
+    bar = (trace.get("marker") or {}).get("colorbar") or {}
+    title = bar.get("title")
+    out.append((f"{where}.colorbar", title.get("text") if isinstance(title, dict) else title))
+    return out
+
+
 def _figure_strings(where: str, fig: dict) -> list[tuple[str, str]]:
-    """What a figure shows in words: title, axis titles, notes, names in the legend."""
+    """What a figure shows in words: title, axis titles, notes, names in the legend, hover
+    templates and texts, colour-bar titles."""
     out = []
     layout = fig.get("layout", {})
     if isinstance(layout.get("title"), dict):
@@ -72,6 +99,7 @@ def _figure_strings(where: str, fig: dict) -> list[tuple[str, str]]:
     out += [(f"{where}.note", note.get("text")) for note in layout.get("annotations") or []]
     out += [(f"{where}.legend", trace["name"]) for trace in fig.get("data", [])
             if trace.get("name") and trace.get("showlegend", True) is not False]
+    out += [s for trace in fig.get("data", []) for s in _trace_strings(where, trace)]
     return out
 
 
@@ -150,10 +178,25 @@ def apps(small_run, tmp_path):
             for name, dirs in roots.items()}
 
 
+def _not_found(app, lang: str):
+    """What Dash's router shows for an address that names no page, to a visitor in ``lang``."""
+    client = app.server.test_client()
+    client.set_cookie(LANG_COOKIE, lang)
+    router = next(d for d in client.get("/_dash-dependencies").get_json() if "_pages_content.children" in d["output"])
+    outputs = [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in router["output"].strip(".").split("...")]
+    response = client.post("/_dash-update-component", json={
+        "output": router["output"], "outputs": outputs, "changedPropIds": ["_pages_location.pathname"],
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/no-such-page"},
+                   {"id": "_pages_location", "property": "search", "value": ""}],
+        "state": [{"id": "app-selected-run", "property": "data", "value": None}]})
+    assert response.status_code == 200
+    return response.get_json()["response"]["_pages_content"]["children"]
+
+
 def _strings(app, lang: str) -> tuple[list[tuple[str, str]], set[str]]:
     """What every page of ``app`` shows to a visitor whose language cookie is ``lang``, and the
     identifiers (run folders, names, scenario ids, runs root) among it."""
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str]] = visible_strings(_not_found(app, lang), "not-found")
     with app.server.test_request_context("/", headers={"Cookie": f"{LANG_COOKIE}={lang}"}):
         state = current_state()
         out += visible_strings(app.layout(), "shell")
@@ -166,6 +209,10 @@ def _strings(app, lang: str) -> tuple[list[tuple[str, str]], set[str]]:
         runs = [info.run_id for info in state.reader.runs() if not info.problem]
         if runs:
             out += visible_strings(list(scenarios.render(state, runs[:1])), "scenarios-one")
+            # the map under every colouring: each has its own colour bar and hover unit
+            for metric in ZONE_METRICS:
+                fig = stations.render(state, runs[0], metric, None)[1]
+                out += visible_strings(dcc.Graph(id=f"stations-map-{metric}", figure=fig))
         for sweep in state.reader.sweeps():
             out += visible_strings(list(targets.band_choices(state, sweep.sweep_id)[0]), "band-choices")
             out += visible_strings([targets.render_bands(state, sweep.sweep_id, "peak_charging_power")], "bands")
@@ -184,6 +231,7 @@ def test_the_chinese_interface_shows_no_english(apps):
         assert any(_CJK.search(s) for _, s in strings), name  # the walk found the page texts at all
         said = " ".join(s for _, s in strings)
         assert {"full": "可用", "empty": "没有此文件夹", "corrupt": "无法读取 manifest.json"}[name] in said
+        assert "找不到页面" in said and "返回“目标”" in said  # the page of an unknown address
         for where, text in strings:
             words = _english_words(text, known)
             if words:
@@ -196,6 +244,7 @@ def test_the_english_interface_shows_no_chinese(apps):
     for name, app in apps.items():
         strings, _ = _strings(app, "en")
         assert any("Targets" == s for _, s in strings), name
+        assert ("not-found", "Page not found") in strings and ("not-found-back", "Back to Targets") in strings
         for where, text in strings:
             # the plan's own Chinese wording is a column of the targets table in both languages
             if _CJK.search(text) and not where.endswith("[plan wording]"):

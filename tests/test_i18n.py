@@ -27,8 +27,8 @@ def test_chinese_entries_are_chinese():
 
 def test_every_key_the_code_uses_exists():
     used = set()
-    pattern = re.compile(r"""\b(?:text|_say|_t|tr|of|Problem|_Refused|_refusal)\((?:args, |error, )?"""
-                         r"""["']([a-z_]+\.[A-Za-z0-9_. ]+)["']""")
+    pattern = re.compile(r"""\b(?:text|_say|_t|tr|of|Problem|_Refused|_refusal|hover|_band_hover)\("""
+                         r"""(?:args, |error, )?["']([a-z_]+\.[A-Za-z0-9_. ]+)["']""")
     for folder in ("fleetsim", "dashboard", "demand", "network", "data"):
         for path in (ROOT / folder).rglob("*.py"):
             used |= set(pattern.findall(path.read_text(encoding="utf-8")))

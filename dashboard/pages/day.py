@@ -6,7 +6,8 @@ from dash import Input, Output, html
 
 from ..figures import flexibility_figure, load_figure, waits_figure
 from ..state import DashboardState, current_state
-from ..ui import DATA_ERRORS, error_box, error_text, graph, localised, no_data, page_header, pick_run, run_picker, tr
+from ..ui import (DATA_ERRORS, error_box, error_text, graph, lang, localised, no_data, page_header, pick_run,
+                  run_picker, tr)
 
 __all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "layout", "render", "register_callbacks"]
 
@@ -34,15 +35,15 @@ def render(state: DashboardState, run_id: str | None) -> tuple:
     if not run_id:
         return (tr("ui.no_results"), *[no_data(tr("ui.no_run_selected"))] * len(GRAPHS))
     try:
-        reader = state.reader
+        reader, language = state.reader, lang()
 
         def build():
-            return (load_figure(reader.table(run_id, "load"), run=run_id),
+            return (load_figure(reader.table(run_id, "load"), run=run_id, lang=language),
                     flexibility_figure(reader.table(run_id, "flexibility"), reader.table(run_id, "targets"),
-                                       run=run_id),
-                    waits_figure(reader.table(run_id, "sessions"), run=run_id))
+                                       run=run_id, lang=language),
+                    waits_figure(reader.table(run_id, "sessions"), run=run_id, lang=language))
 
-        return localised(("", *reader.memo(("day",), [run_id], build)))
+        return localised(("", *reader.memo(("day", language), [run_id], build)))
     except DATA_ERRORS as err:
         return (error_text(err), *[no_data(tr("ui.no_data"), run=run_id)] * len(GRAPHS))
 

@@ -5,7 +5,8 @@ from dash import Input, Output, html
 
 from ..figures import co2_figure, energy_figure, stock_figure
 from ..state import DashboardState, current_state
-from ..ui import DATA_ERRORS, error_box, error_text, graph, localised, no_data, page_header, pick_run, run_picker, tr
+from ..ui import (DATA_ERRORS, error_box, error_text, graph, lang, localised, no_data, page_header, pick_run,
+                  run_picker, tr)
 
 __all__ = ["PATH", "NAME", "RUN_SELECT", "GRAPHS", "layout", "render", "register_callbacks"]
 
@@ -32,15 +33,16 @@ def render(state: DashboardState, run_id: str | None) -> tuple:
     if not run_id:
         return (tr("ui.no_results"), *[no_data(tr("ui.no_run_selected"))] * len(GRAPHS))
     try:
-        reader = state.reader
+        reader, language = state.reader, lang()
 
         def build():
             stock, energy = reader.table(run_id, "stock"), reader.table(run_id, "energy_by_year")
             year = reader.run_info(run_id).year
-            return (stock_figure(stock, year=year, run=run_id), energy_figure(energy, year=year, run=run_id),
-                    co2_figure(energy, year=year, run=run_id))
+            return (stock_figure(stock, year=year, run=run_id, lang=language),
+                    energy_figure(energy, year=year, run=run_id, lang=language),
+                    co2_figure(energy, year=year, run=run_id, lang=language))
 
-        return localised(("", *reader.memo(("fleet",), [run_id], build)))
+        return localised(("", *reader.memo(("fleet", language), [run_id], build)))
     except DATA_ERRORS as err:
         return (error_text(err), *[no_data(tr("ui.no_data"), run=run_id)] * len(GRAPHS))
 

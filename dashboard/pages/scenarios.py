@@ -67,8 +67,8 @@ def render(state: DashboardState, run_ids: list[str] | None) -> tuple:
         headers = {"figure": tr("col.figure"), "unit": tr("col.unit")}
         columns = [{"name": headers.get(c, c), "id": c} for c in table.columns]
         nev = nev_paths_figure({labels[r]: reader.table(r, "stock") for r in run_ids},
-                               next(iter(targets.values())))
-        load = load_curves_figure({labels[r]: reader.table(r, "load") for r in run_ids})
+                               next(iter(targets.values())), lang=language)
+        load = load_curves_figure({labels[r]: reader.table(r, "load") for r in run_ids}, lang=language)
         hint = "" if len(run_ids) > 1 else tr("ui.pick_second")
         return localised(("", hint, columns, table.to_dict("records"), nev, load))
     except DATA_ERRORS as err:

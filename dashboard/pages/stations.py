@@ -95,21 +95,22 @@ def render(state: DashboardState, run_id: str | None, metric: str = "utilisation
     metric = metric or "utilisation"
     kinds = list(kinds) if kinds is not None else None
     try:
-        fig, rows, planned = reader.memo(("stations", metric, tuple(kinds) if kinds is not None else None), [run_id],
-                                         lambda: _build(reader, run_id, metric, kinds))
+        language = lang()
+        fig, rows, planned = reader.memo(("stations", metric, tuple(kinds) if kinds is not None else None, language),
+                                         [run_id], lambda: _build(reader, run_id, metric, kinds, language))
         note = tr("ui.planned_sites", n=planned) if planned is not None else tr("ui.no_siting")
-        return localised(("", fig, station_rows_in(rows, lang()), note))
+        return localised(("", fig, station_rows_in(rows, language), note))
     except DATA_ERRORS as err:
         return error_text(err), no_data(tr("ui.no_data"), run=run_id), [], ""
 
 
-def _build(reader, run_id: str, metric: str, kinds: list[str] | None) -> tuple:
+def _build(reader, run_id: str, metric: str, kinds: list[str] | None, language: str = "en") -> tuple:
     stations = reader.table(run_id, "stations")
     station_use = reader.table(run_id, "station_use")
     siting = reader.optional_table(run_id, "siting")
     values = zone_values(metric, zones=reader.table(run_id, "zones"), station_use=station_use,
                          sessions=reader.table(run_id, "sessions"), load=reader.table(run_id, "load"))
-    fig = zone_map_figure(values, metric, stations=stations, siting=siting, kinds=kinds, run=run_id)
+    fig = zone_map_figure(values, metric, stations=stations, siting=siting, kinds=kinds, run=run_id, lang=language)
     rows = station_table(stations, station_use, siting, reader.table(run_id, "zones"))
     if kinds is not None:
         rows = rows[rows["kind"].isin(kinds)]

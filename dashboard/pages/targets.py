@@ -122,11 +122,11 @@ def _figures(reader, run_id: str, bands, language: str = "en") -> tuple:
     stock = reader.table(run_id, "stock")
     targets = reader.table(run_id, "targets")
     summary = stock_summary(stock)
-    return (nev_stock_figure(stock, targets, bands=bands, run=run_id, summary=summary),
-            new_share_figure(stock, targets, run=run_id, summary=summary),
-            lng_fcev_figure(stock, targets, run=run_id, summary=summary),
+    return (nev_stock_figure(stock, targets, bands=bands, run=run_id, summary=summary, lang=language),
+            new_share_figure(stock, targets, run=run_id, summary=summary, lang=language),
+            lng_fcev_figure(stock, targets, run=run_id, summary=summary, lang=language),
             infrastructure_figure(targets, reader.table(run_id, "stations"),
-                                  siting=reader.optional_table(run_id, "siting"), run=run_id),
+                                  siting=reader.optional_table(run_id, "siting"), run=run_id, lang=language),
             targets_table(targets, language).to_dict("records"))
 
 
