@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 
-import pandas as pd
 import pytest
 from dash import html
 
@@ -18,16 +17,6 @@ from szplan.dashboard.reader import ResultsReader
 from szplan.dashboard.state import DashboardState
 from szplan.fleetsim.errors import ScenarioError
 from szplan.fleetsim.runs.results import read_manifest
-
-
-def _write_bands(folder, run_path):
-    """A tiny sweep folder in the contract's layout: bands.parquet and runs/<run_id>/."""
-    (folder / "runs").mkdir(parents=True)
-    shutil.copytree(run_path, folder / "runs" / "r0")
-    pd.DataFrame({"point": [0, 0, 1], "figure": ["nev_stock", "peak_charging_power", "nev_stock"],
-                  "year": [2030] * 3, "unit": ["vehicles", "MW", "vehicles"], "p05": [1.9e6, 4000.0, 2.1e6],
-                  "p50": [2.0e6, 4500.0, 2.2e6], "p95": [2.1e6, 5000.0, 2.3e6], "n_seeds": [5] * 3,
-                  }).to_parquet(folder / "bands.parquet", index=False)
 
 
 @pytest.fixture()
@@ -92,8 +81,8 @@ def test_pages_show_a_clear_message_for_missing_and_corrupt_results(small_run, t
     assert "launch a run" in targets.render(state, None)[0]
 
 
-def test_a_sweep_adds_bands_to_the_targets_page(state, small_run, tmp_path):
-    _write_bands(tmp_path / "sweeps" / "s1", small_run.path)
+def test_a_sweep_adds_bands_to_the_targets_page(state, small_run, tmp_path, write_sweep):
+    write_sweep(tmp_path / "sweeps" / "s1")
     reader = ResultsReader([small_run.path, tmp_path / "sweeps"], tmp_path / "runs")
     state = DashboardState(reader, tmp_path / "runs")
     [sweep] = reader.sweeps()

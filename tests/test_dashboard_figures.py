@@ -126,26 +126,8 @@ def test_target_markers_stand_at_their_year(tables):
                                                                                           labels["2030"]}
 
 
-def _write_bands(folder, run_path):
-    """A tiny sweep folder in the contract's layout: bands.parquet and runs/<run_id>/."""
-    (folder / "runs").mkdir(parents=True)
-    os.symlink(run_path, folder / "runs" / "r0")
-    bands = pd.DataFrame({
-        "point": [0, 0, 1, 1],
-        "figure": ["nev_stock", "peak_charging_power", "nev_stock", "peak_charging_power"],
-        "year": [2030, 2030, 2030, 2030],
-        "unit": ["vehicles", "MW", "vehicles", "MW"],
-        "p05": [1.9e6, 4000.0, 2.1e6, 4200.0],
-        "p50": [2.0e6, 4500.0, 2.2e6, 4600.0],
-        "p95": [2.1e6, 5000.0, 2.3e6, 5100.0],
-        "n_seeds": [5, 5, 5, 5],
-    })
-    bands.to_parquet(folder / "bands.parquet", index=False)
-    return bands
-
-
-def test_bands_from_a_sweep_folder(tmp_path, small_run, tables):
-    bands = _write_bands(tmp_path / "sweep", small_run.path)
+def test_bands_from_a_sweep_folder(tmp_path, small_run, tables, write_sweep):
+    bands = write_sweep(tmp_path / "sweep")
     reader = ResultsReader([tmp_path / "sweep"], tmp_path / "none")
     [sweep] = reader.sweeps()
     assert sweep.run_ids and reader.run_info(sweep.run_ids[0]).name == "sweep/r0"

@@ -8,7 +8,6 @@ import shutil
 from html.parser import HTMLParser
 from urllib.parse import quote
 
-import pandas as pd
 import pytest
 
 from szplan.dashboard import create_app
@@ -153,20 +152,11 @@ def _english_words(text: str, known: set[str]) -> list[str]:
     return [w for w in _WORD.findall(text) if w.lower() not in _ALLOWED_WORDS]
 
 
-def _bands(folder, run_path):
-    (folder / "runs").mkdir(parents=True)
-    shutil.copytree(run_path, folder / "runs" / "r0")
-    pd.DataFrame({"point": [0, 0, 1], "figure": ["nev_stock", "peak_charging_power", "nev_stock"],
-                  "year": [2030] * 3, "unit": ["vehicles", "MW", "vehicles"], "p05": [1.9e6, 4000.0, 2.1e6],
-                  "p50": [2.0e6, 4500.0, 2.2e6], "p95": [2.1e6, 5000.0, 2.3e6], "n_seeds": [5] * 3,
-                  }).to_parquet(folder / "bands.parquet", index=False)
-
-
 @pytest.fixture()
-def apps(small_run, tmp_path):
+def apps(small_run, tmp_path, write_sweep):
     """Three dashboards: over a run and a sweep, over nothing, over a run with a table missing
     and one whose manifest cannot be read (and a folder that is not there)."""
-    _bands(tmp_path / "sweeps" / "s1", small_run.path)
+    write_sweep(tmp_path / "sweeps" / "s1")
     corrupt = tmp_path / "corrupt" / "broken"
     shutil.copytree(small_run.path, corrupt)
     (corrupt / "stock.parquet").unlink()
