@@ -182,7 +182,7 @@ def _hand_model(capacity, level, max_kw, home_charger):
                     work_zone=np.zeros(n, dtype=np.int64), depot=np.full(n, -1, dtype=np.int64),
                     daily_km=40 * ones, store_capacity=np.asarray(capacity, float), store_per_km=0.15 * ones,
                     petrol_l_per_km=0 * ones, start_store=np.asarray(level, float),
-                    home_charger=np.asarray(home_charger, bool), blocks=blocks, active=~no, responsive=no,
+                    home_charger=np.asarray(home_charger, bool), blocks=blocks, active=~no, responsive=no.copy(),
                     ac_user=~np.asarray(home_charger, bool), roam_zone=np.zeros((n, MAX_BLOCKS), dtype=np.int64),
                     timer_u=0 * ones)
     infra = Infrastructure(stations=pd.DataFrame({"station_id": ["dc", "ac"]}), res_station=np.array([0, 1]),
@@ -239,3 +239,51 @@ def test_sessions_by_hand_power_cap_and_plug_handling():
     assert home["power"] == pytest.approx(3.3)
     assert (home["charge_start_min"], home["charge_end_min"]) == (1200.0 + handling, 1740.0)
     assert home["energy"] == pytest.approx(538 * 3.3 / 60) == pytest.approx(29.59)
+
+
+def test_peak_priced_hours_merge_the_sharp_peak():
+    """Guangdong's 331 notice: peak 10-12 and 14-19 h; in July-September the sharp peak
+    (11-12, 15-17 h) lies inside those stretches, so the peak-priced hours are the same."""
+    from szplan.fleetsim.sim.tariff import PUBLIC_TARIFF, peak_windows_min
+
+    for month in (1, 7):
+        assert peak_windows_min(PUBLIC_TARIFF, month) == [(600.0, 720.0), (840.0, 1140.0)]
+
+
+def test_responding_drivers_leave_peak_priced_energy_for_later_by_hand():
+    """Worked by hand (reserve 10% of 60 kWh = 6 kWh, peak 14:00-19:00):
+
+    * a responding driver at 12 kWh who seeks public DC at 16:00 with 9 kWh of driving left
+      charges to 9 + 6 = 15 kWh (3 kWh), not to 80% (36 kWh); the same driver outside the peak,
+      and a driver who does not respond, charge to 80%;
+    * at the 16:30 shift change, with an evening block using 15 kWh over 17:00-04:20 (680 min),
+      the 120 min of driving until 19:00 use 15 x 120 / 680 = 2.647 kWh: at 12 kWh (9.35 kWh
+      left > 6) the top-up waits, at 8 kWh (5.35 < 6) it does not; nor at lunch (12:30, flat)."""
+    model = _hand_model(capacity=[60.0] * 3, level=[12.0] * 3, max_kw=[100.0] * 3, home_charger=[False] * 3)
+    model.a.responsive[:2] = True
+    model.peak_public = [(600.0, 720.0), (840.0, 1140.0)]
+    model.env.run(until=960.0)
+    model.env.process(model._seek(0, 0, "dc_public", cycle_end=2000.0, rest_of_day=9.0))
+    model.env.process(model._seek(2, 0, "dc_public", cycle_end=2000.0, rest_of_day=9.0))
+    model.env.run(until=1200.0)
+    model.env.process(model._seek(1, 0, "dc_public", cycle_end=2000.0, rest_of_day=9.0))
+    model.env.run()
+    energy = model.session_table().set_index("agent")["energy"]
+    assert energy[0] == pytest.approx(3.0)
+    assert energy[1] == pytest.approx(36.0) and energy[2] == pytest.approx(36.0)
+
+    model = _hand_model(capacity=[60.0] * 2, level=[12.0, 8.0], max_kw=[100.0] * 2, home_charger=[False] * 2)
+    model.a.responsive[:] = True
+    model.peak_public = [(600.0, 720.0), (840.0, 1140.0)]
+    plan = [(300.0, 990.0, 100.0), (1020.0, 1700.0, 100.0)]  # 100 km x 0.15 kWh/km = 15 kWh a block
+    model.env.run(until=990.0)
+    assert model._postpones_top_up(0, plan, 1, 0.0)
+    assert not model._postpones_top_up(1, plan, 1, 0.0)
+    model.a.responsive[0] = False
+    assert not model._postpones_top_up(0, plan, 1, 0.0)
+    model.a.responsive[0] = True
+    lunch = _hand_model(capacity=[60.0], level=[12.0], max_kw=[100.0], home_charger=[False])
+    lunch.a.responsive[:] = True
+    lunch.peak_public = model.peak_public
+    lunch.env.run(until=750.0)
+    assert not lunch._postpones_top_up(0, [(420.0, 750.0, 100.0), (810.0, 1260.0, 100.0)], 1, 0.0)

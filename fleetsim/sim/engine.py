@@ -18,7 +18,10 @@ Home charging has no queue (a private pile serves one car) and is settled for ev
 the run, from the time it got home and its energy then. Drivers who answer time-of-use prices
 (:mod:`szplan.fleetsim.sim.tariff`) move the charge into the valley when their dwell allows: at home and
 at public AC piles the car is plugged in on arrival and the power flows later; at depots and
-for overnight DC charging the vehicle joins the queue when the valley starts.
+for overnight DC charging the vehicle joins the queue when the valley starts. While the price is
+at its peak they do not fill up at public stations: a top-up between shifts waits for the end of
+the peak if the battery lasts until then, and a charge on the road takes what the rest of the
+day needs.
 """
 from __future__ import annotations
 
@@ -44,6 +47,8 @@ SESSION_COLUMNS = ["agent", "resource", "kind", "arrive_min", "start_min", "char
                    "end_min", "energy", "power", "dwell_end_min", "soc_start", "origin_zone"]
 UNSERVED_COLUMNS = ["agent", "family", "zone", "time_min", "energy", "reason"]
 _DAY_MIN = 1440.0
+#: station families that sell electricity by the kWh at the operators' time-of-use price
+_PEAK_PRICED = ("dc_public", "truck_dc")
 
 
 class _StartsOn(simpy.Process):
@@ -70,16 +75,20 @@ class FleetModel:
         Zone-to-zone travel matrices (car speeds; trucks are slower by the rules' ``slowdown``).
     valley_public, valley_home
         Start and end minute of the valley period of the public and the residential tariff.
+    peak_public
+        Start and end minutes of the public tariff's peak-priced stretches.
     """
 
     def __init__(self, agents: Agents, infra: Infrastructure, rules: Rules, *, time_min: np.ndarray,
-                 dist_km: np.ndarray, valley_public: tuple[float, float], valley_home: tuple[float, float]):
+                 dist_km: np.ndarray, valley_public: tuple[float, float], valley_home: tuple[float, float],
+                 peak_public: list[tuple[float, float]] = ()):
         self.a, self.infra, self.rules = agents, infra, rules
         # the processes read single entries, which plain lists give several times faster than arrays
         self.time_rows, self.dist_rows = time_min.tolist(), dist_km.tolist()
         self.nearest = {family: [[r for r in row if r >= 0] for row in table.tolist()]
                         for family, table in infra.nearest.items()}
         self.valley_public, self.valley_home = valley_public, valley_home
+        self.peak_public = [(float(s), float(e)) for s, e in peak_public]
         self.env = simpy.Environment()
         self.resources = [MonitoredResource(self.env, int(c)) for c in infra.res_capacity]
         self.reneged = np.zeros(len(self.resources), dtype=np.int64)  # weighted vehicles that left a queue
@@ -255,10 +264,13 @@ class FleetModel:
             before = env.now
             if kind == "break":
                 handled = k
-                yield from self._at_break(i, k, dwell_end=min(plan[k][0] + delay, cycle_end), cycle_end=cycle_end)
+                if self._postpones_top_up(i, plan, k, delay):
+                    continue
+                yield from self._at_break(i, plan, k, dwell_end=min(plan[k][0] + delay, cycle_end), cycle_end=cycle_end)
                 delay = max(delay, env.now - plan[k][0])
                 continue
-            found = yield from self._seek(i, int(self.a.roam_zone[i, k]), self.rules.family[i], cycle_end=cycle_end)
+            found = yield from self._seek(i, int(self.a.roam_zone[i, k]), self.rules.family[i], cycle_end=cycle_end,
+                                          rest_of_day=self._energy_left_to_drive(i, plan, k, done))
             if not found:
                 self.stopped[i] = True
                 return
@@ -266,8 +278,8 @@ class FleetModel:
         self.home_at[i] = env.now
         yield from self._end_of_day(i, cycle_end)
 
-    def _at_break(self, i: int, k: int, *, dwell_end: float, cycle_end: float):
-        """A top-up between blocks: at work on public AC, at the depot, or near base."""
+    def _at_break(self, i: int, plan: list, k: int, *, dwell_end: float, cycle_end: float):
+        """A top-up before block ``k``: at work on public AC, at the depot, or near base."""
         a = self.a
         if self.rules.commuter[i] and a.ac_user[i] and k == 1:
             yield from self._plug_ac(i, int(a.work_zone[i]), dwell_end=dwell_end, defer=False)
@@ -275,7 +287,39 @@ class FleetModel:
             yield from self._serve(i, int(self.depot_res[i]), target_soc=self.rules.charge_to_soc[i],
                                    dwell_end=dwell_end, patience=max(dwell_end - self.env.now, 0.0))
         elif self.rules.family[i] is not None:
-            yield from self._seek(i, int(a.base_zone[i]), self.rules.family[i], cycle_end=cycle_end)
+            yield from self._seek(i, int(a.base_zone[i]), self.rules.family[i], cycle_end=cycle_end,
+                                  rest_of_day=self._energy_left_to_drive(i, plan, k, 0.0))
+
+    def _peak_end_min(self, t: float) -> float | None:
+        """End of the public tariff's peak stretch holding clock minute ``t``; None outside."""
+        day = math.floor(t / _DAY_MIN) * _DAY_MIN
+        for start, end in self.peak_public:
+            if start <= t - day < end:
+                return day + end
+        return None
+
+    def _energy_left_to_drive(self, i: int, plan: list, k: int, done: float) -> float:
+        """Energy the rest of the day's blocks use, from block ``k`` after ``done`` minutes."""
+        per_km = self.a.store_per_km[i]
+        left = 0.0
+        for j in range(k, len(plan)):
+            b0, b1, bkm = plan[j]
+            left += bkm * per_km * (1.0 - (done if j == k else 0.0) / (b1 - b0))
+        return left
+
+    def _postpones_top_up(self, i: int, plan: list, k: int, delay: float) -> bool:
+        """A responding driver skips a public top-up between blocks while the price is at its
+        peak if the battery lasts, with the reserve, until the peak ends."""
+        r = self.rules
+        if not self.a.responsive[i] or self.depot_res[i] >= 0 or r.family[i] not in _PEAK_PRICED \
+                or (r.commuter[i] and self.a.ac_user[i] and k == 1):
+            return False
+        peak_end = self._peak_end_min(self.env.now)
+        if peak_end is None:
+            return False
+        b0, b1, bkm = plan[k]
+        driving = max(0.0, min(peak_end, b1 + delay) - max(b0 + delay, self.env.now))
+        return self.store[i] - bkm * self.a.store_per_km[i] * driving / (b1 - b0) > r.reserve[i]
 
     def _end_of_day(self, i: int, cycle_end: float):
         """Charging after the last block, before the next departure (home piles settle later)."""
@@ -332,15 +376,22 @@ class FleetModel:
             return True
         return False
 
-    def _seek(self, i: int, zone: int, family: str | None, *, cycle_end: float):
+    def _seek(self, i: int, zone: int, family: str | None, *, cycle_end: float, rest_of_day: float | None = None):
         """Drive to the best reachable candidate, balking at long queues and leaving queues that
-        last too long. Returns False (and records unserved demand) if not served."""
+        last too long. Returns False (and records unserved demand) if not served.
+
+        A responding driver who seeks while the price is at its peak charges only the
+        ``rest_of_day`` energy (the day's remaining driving) above the reserve, when given."""
         candidates = list(self.nearest[family][zone]) if family else []
         if self.depot_res[i] >= 0:
             candidates.append(int(self.depot_res[i]))
         origin = zone
         per_km, slow = self.a.store_per_km[i], self.rules.slowdown[i]
-        wanted = self.rules.charge_to_soc[i] * self.store_capacity_values[i] - self.store[i]
+        target_soc = self.rules.charge_to_soc[i]
+        if rest_of_day is not None and family in _PEAK_PRICED and self.a.responsive[i] \
+                and self._peak_end_min(self.env.now) is not None:
+            target_soc = min(target_soc, (rest_of_day + self.rules.reserve[i]) / self.store_capacity_values[i])
+        wanted = max(target_soc * self.store_capacity_values[i] - self.store[i], 0.0)
         max_kw = self.rules.max_kw[i]
         resources, res_zone, power_kw, res_charges = self.resources, self.res_zone, self.power_kw, self.res_charges
         tries = 0
@@ -377,7 +428,7 @@ class FleetModel:
                 res.balked += self.weight_list[i]
                 continue
             patience = min(self.patience, max(cycle_end - self.env.now, 0.0))
-            served = yield from self._serve(i, r, target_soc=self.rules.charge_to_soc[i], dwell_end=None,
+            served = yield from self._serve(i, r, target_soc=target_soc, dwell_end=None,
                                             origin=origin, patience=patience)
             if served:
                 return True

@@ -20,7 +20,7 @@ from .metrics import build_tables
 from .params import duty_params, sim_constants
 from .rules import agent_rules, settle_start_levels
 from ..runs.scenario import Scenario
-from .tariff import HOME_TARIFF, PUBLIC_TARIFF, response_shares, valley_window_min
+from .tariff import HOME_TARIFF, PUBLIC_TARIFF, peak_windows_min, response_shares, valley_window_min
 
 __all__ = ["DayResult", "simulate_day", "fleet_of_year", "scenario_design_day", "year_stations"]
 
@@ -88,7 +88,8 @@ def _simulate_day(scenario: Scenario, stock: pd.DataFrame, *, stations: pd.DataF
     agents.start_store = _settled_levels(agents, rules, scenario, settle_rng)
     model = FleetModel(agents, infra, rules, time_min=time_min, dist_km=dist_km,
                        valley_public=valley_window_min(PUBLIC_TARIFF, month),
-                       valley_home=valley_window_min(HOME_TARIFF, month))
+                       valley_home=valley_window_min(HOME_TARIFF, month),
+                       peak_public=peak_windows_min(PUBLIC_TARIFF, month))
     log.info("simulating %d agents (%d vehicles) at %d resources on a %s", len(agents), int(agents.weight.sum()),
              len(infra.res_count), day.name)
     clock.lap("setup")

@@ -25,14 +25,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from szplan.data.tables import read_params
 
-__all__ = ["TariffParams", "tariff_periods", "valley_window_min", "response_shares", "deferred_start_min",
-           "deferred_start_min_one",
+__all__ = ["TariffParams", "tariff_periods", "valley_window_min", "peak_windows_min", "response_shares",
+           "deferred_start_min", "deferred_start_min_one",
            "period_of_minute", "PUBLIC_TARIFF", "HOME_TARIFF", "HOME_KEY"]
 
 #: tariffs of ``tariffs.csv`` paid by public and depot chargers, and by home piles with a timer
 PUBLIC_TARIFF, HOME_TARIFF = "operator_tou", "residential_tou"
 #: key of :func:`response_shares` for private cars charging at home
 HOME_KEY = "private_car_home"
+#: tariff periods priced above the flat period
+PEAK_PERIODS = ("peak", "sharp")
 
 _DAY_MIN = 1440.0
 
@@ -89,6 +91,20 @@ def valley_window_min(tariff: str, month: int) -> tuple[float, float]:
         raise ValueError(f"tariff: {tariff!r} has no valley period in month {month}")
     longest = valley.loc[(valley["end_min"] - valley["start_min"]).idxmax()]
     return float(longest["start_min"]), float(longest["end_min"])
+
+
+def peak_windows_min(tariff: str, month: int) -> list[tuple[float, float]]:
+    """Start and end minute of each stretch of peak-priced hours (``peak`` and ``sharp``
+    periods, adjacent ones merged), in time order."""
+    periods = tariff_periods(tariff, month)
+    windows: list[tuple[float, float]] = []
+    for start, end in periods.loc[periods["period"].isin(PEAK_PERIODS), ["start_min", "end_min"]].itertuples(
+            index=False):
+        if windows and windows[-1][1] == start:
+            windows[-1] = (windows[-1][0], float(end))
+        else:
+            windows.append((float(start), float(end)))
+    return windows
 
 
 def _price(tariff: str, month: int, period: str) -> float:
