@@ -159,5 +159,6 @@ def no_data(message: str, run: str | None = None):
 def graph(component_id: str, figure: dict | None = None, *, height: int = 340) -> dcc.Graph:
     """A graph showing ``figure`` (pages draw their first figures in the layout itself, so that
     opening a page costs no second request and no placeholder drawing)."""
-    return dcc.Graph(id=component_id, config=_GRAPH_CONFIG, style={"minHeight": f"{height}px"}, className="graph",
+    config = {**_GRAPH_CONFIG, "locale": "zh-CN"} if lang() == "zh" else _GRAPH_CONFIG
+    return dcc.Graph(id=component_id, config=config, style={"minHeight": f"{height}px"}, className="graph",
                      figure=figure if figure is not None else empty_figure(tr("ui.loading"), height=height))

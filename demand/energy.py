@@ -1,8 +1,11 @@
 """Yearly energy use and CO2 of the road fleet.
 
-Activity is the year-end stock times the segment's ``annual_km`` (``data/params/segments.csv``):
-a common simplification of stock models that overstates a growing fleet by about half a year's
-growth (1-3% here). Energy per km and the PHEV split come from ``data/params/vehicles.csv``;
+Activity is the fleet in service during the year times the segment's ``annual_km``
+(``data/params/segments.csv``). The stock table holds each year's end; the fleet in service is
+the mean of the year's end and the year before's (the stock grows evenly through the year), and
+the first year of the table, with no year before it, counts its own stock. The year-end stock
+alone would overstate a fleet growing by a quarter a year, as Shenzhen's NEVs do, by an eighth.
+Energy per km and the PHEV split come from ``data/params/vehicles.csv``;
 ``energy_per_km`` is counted at the charger or pump, so charging losses are included.
 
 Schema of :func:`energy_by_year` (tidy, one row per year × segment × powertrain × carrier):
@@ -104,6 +107,15 @@ def _carrier_rows(params: StockParams, segments) -> pd.DataFrame:
     )
 
 
+def _in_service(stock: pd.DataFrame) -> pd.DataFrame:
+    """``stock`` with ``in_service``: the mean of the year's end stock and the year before's."""
+    ordered = stock.sort_values(["segment", "powertrain", "year"])
+    before = ordered.groupby(["segment", "powertrain"])["vehicles"].shift(1)
+    gap = ordered.groupby(["segment", "powertrain"])["year"].diff()
+    before = before.where(gap == 1, ordered["vehicles"])
+    return ordered.assign(in_service=0.5 * (ordered["vehicles"] + before)).sort_index()
+
+
 def energy_by_year(stock: pd.DataFrame, params: StockParams | None = None) -> pd.DataFrame:
     """Energy by carrier and CO2 of a projected stock.
 
@@ -126,10 +138,10 @@ def energy_by_year(stock: pd.DataFrame, params: StockParams | None = None) -> pd
         raise DemandError(f"energy_by_year: stock lacks column(s) {sorted(missing)}")
     fuels = fuel_params()
     carriers = _carrier_rows(params, stock["segment"].unique())
-    frame = stock[["year", "segment", "powertrain", "vehicles"]].merge(
+    frame = _in_service(stock[["year", "segment", "powertrain", "vehicles"]]).merge(
         carriers, on=["segment", "powertrain"], how="inner", validate="many_to_many"
     )
-    frame["vehicle_km"] = frame["vehicles"] * frame["annual_km"] * frame["km_share"]
+    frame["vehicle_km"] = frame["in_service"] * frame["annual_km"] * frame["km_share"]
     base_units = frame["vehicle_km"] * frame["per_km"]
     unit = frame["carrier"].map({c: u for c, (u, _) in CARRIER_UNITS.items()})
     per_unit = frame["carrier"].map({c: k for c, (_, k) in CARRIER_UNITS.items()})

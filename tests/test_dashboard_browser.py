@@ -206,6 +206,10 @@ def test_chinese_interface_renders_with_a_cjk_font(session):
             # a CJK font draws each ideograph one em wide; missing glyphs draw as boxes of another width
             assert abs(sizes["width"] - em) < 0.1 * em, sizes
             assert abs(sizes["width"] - sizes["boxes"]) > 0.1 * em, sizes
+        # plotly.js's own words too: the graph toolbar's tooltips
+        titles = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.modebar-btn')).map(b => b.getAttribute('data-title'))")
+        assert "下载图表为PNG图片" in titles and "Download plot as a PNG" not in titles, titles
         assert _page_problems(driver, url) == []
         _shoot(driver, session["shots"], "targets-zh")
         driver.get(url + f"/stations?run={session['plan']}")

@@ -320,3 +320,52 @@ def test_station_inventory_of_the_year_grows():
     small, large = station_inventory(year=2022), station_inventory(year=2030)
     assert large["dc_120kw"].sum() > small["dc_120kw"].sum()
     assert large["ac_7kw"].sum() >= small["ac_7kw"].sum()
+
+
+# ---------------------------------------------------------------- energy over a period
+
+
+def test_energy_over_a_period_comes_from_the_fleet_in_service_then():
+    """By hand: 40 buses at the end of 2023, 120 at the end of 2024 (growing evenly). Q1 2024
+    (mid-months 0.5, 1.5, 2.5 of 12) holds 40 + 80 x 1.5/12 = 50; May-October 40 + 80 x 7/12 =
+    86.67 -> 87; the whole year 80; the first year of the table keeps its own stock."""
+    from szplan.fleetsim.sim.simulate import fleet_in_months
+
+    stock = pd.DataFrame({"year": [2023, 2024], "segment": "bus", "powertrain": "BEV", "vehicles": [40, 120]})
+    assert fleet_in_months(stock, 2024, (1, 2, 3))["vehicles"].tolist() == [50]
+    assert fleet_in_months(stock, 2024, (5, 6, 7, 8, 9, 10))["vehicles"].tolist() == [87]
+    assert fleet_in_months(stock, 2024, tuple(range(1, 13)))["vehicles"].tolist() == [80]
+    assert fleet_in_months(stock, 2023, (1, 2, 3))["vehicles"].tolist() == [40]
+
+
+def test_quarter_days_from_the_calendar():
+    """Q1 2024: 31 + 29 + 31 = 91 days, 65 of them Monday to Friday; Q1 2023: 90 days, 65; Q4 2024: 92, 66."""
+    from szplan.fleetsim.runs.annual import quarter_days
+
+    assert [quarter_days(2024, 1), quarter_days(2023, 1), quarter_days(2024, 4)] == [(91, 65), (90, 65), (92, 66)]
+
+
+def test_calibration_compares_the_grid_company_figures_by_hand():
+    """The 2025 row sums the grid-metered energy of the day types (home piles left out); the
+    Q1 2024 row takes the quarter's simulated energy against the reported 670 GWh; utilisation is
+    unit-weighted over public piles only (depots left out)."""
+    from szplan.fleetsim.runs.calibration import day_calibration_table, observed_quarter
+
+    annual = pd.DataFrame({"day_type": ["a", "a", "b", "b"], "days_per_year": [200, 200, 165, 165],
+                           "scope": ["grid_metered", "home", "grid_metered", "home"],
+                           "energy_gwh_year": [3000.0, 500.0, 2000.0, 400.0]})
+    use = pd.DataFrame({"station_id": ["s1", "s2", "depot-x"], "equipment": ["dc_120kw", "dc_60kw", "dc_120kw"],
+                        "units": [10, 30, 100], "utilisation": [0.10, 0.02, 0.5]})
+    table = day_calibration_table(year=2025, annual=annual, station_use=use).set_index("quantity")
+    year = table.loc["EV charging electricity in the year"]
+    assert (year["reported"], year["modelled"]) == (4200.0, 5000.0)
+    assert year["error"] == pytest.approx(800 / 4200)
+    dc = table.loc["time utilisation of public DC piles"]
+    assert dc["modelled"] == pytest.approx((10 * 0.10 + 30 * 0.02) / 40)
+    assert dc["error"] == pytest.approx(0.04 / 0.04 - 1)
+    assert observed_quarter(2024) == 1 and observed_quarter(2025) is None
+    q1 = day_calibration_table(year=2024, annual=annual, station_use=use,
+                               quarter={"grid_metered": 871.0, "home": 99.0}).set_index("quantity")
+    assert q1.loc["EV charging electricity, Q1", "modelled"] == 871.0
+    assert q1.loc["EV charging electricity, Q1", "error"] == pytest.approx(201 / 670)
+    assert "EV charging electricity, Q1" not in day_calibration_table(year=2024, annual=annual, station_use=use).index

@@ -42,6 +42,22 @@ def rows(frame, **eq) -> pd.DataFrame:
     return frame[mask]
 
 
+def in_service(stock: pd.DataFrame, **eq) -> pd.Series:
+    """By year: the mean of the year's end stock and the year before's (the first year: its own)."""
+    end = rows(stock, **eq).set_index("year")["vehicles"].astype(float)
+    return (end + end.shift(1).fillna(end)) / 2
+
+
+def test_activity_is_the_fleet_in_service_during_the_year():
+    """By hand: 100 buses at the end of 2020, 200 at the end of 2021 and 2022: 100, 150 and 200
+    buses in service, each driving its annual_km."""
+    stock = pd.DataFrame({"year": [2020, 2021, 2022], "segment": "bus", "powertrain": "BEV",
+                          "vehicles": [100, 200, 200]})
+    km = rows(energy_by_year(stock), carrier="electricity").set_index("year")["vehicle_km"]
+    per_vehicle = segment_value("bus", "annual_km")
+    assert km.to_dict() == pytest.approx({2020: 100 * per_vehicle, 2021: 150 * per_vehicle, 2022: 200 * per_vehicle})
+
+
 def test_schema_and_units(energy):
     assert tuple(energy.columns) == ENERGY_COLUMNS
     units = energy.groupby("carrier")["unit"].unique().map(tuple).to_dict()
@@ -52,7 +68,7 @@ def test_schema_and_units(energy):
 
 
 def test_bus_electricity_recomputed(stock, energy):
-    bev = rows(stock, segment="bus", powertrain="BEV").set_index("year")["vehicles"]
+    bev = in_service(stock, segment="bus", powertrain="BEV")
     expected = bev * segment_value("bus", "annual_km") * vehicle_value("bus", "BEV", "energy_per_km") / 1e6
     got = rows(energy, segment="bus", powertrain="BEV", carrier="electricity").set_index("year")["energy"]
     pd.testing.assert_series_equal(got, expected.astype(float), check_names=False)
@@ -60,7 +76,7 @@ def test_bus_electricity_recomputed(stock, energy):
 
 
 def test_private_phev_split_between_electricity_and_petrol(stock, energy):
-    phev = rows(stock, segment="private_car", powertrain="PHEV", year=2030)["vehicles"].item()
+    phev = in_service(stock, segment="private_car", powertrain="PHEV")[2030]
     km = phev * segment_value("private_car", "annual_km")
     share = vehicle_value("private_car", "PHEV", "electric_km_share")
     elec = rows(energy, segment="private_car", powertrain="PHEV", year=2030, carrier="electricity")
@@ -75,14 +91,16 @@ def test_vehicle_km_adds_up_per_vehicle(stock, energy):
     km = energy.groupby(["year", "segment", "powertrain"])["vehicle_km"].sum()
     seg = raw("segments.csv")
     annual = seg[seg["parameter"] == "annual_km"].set_index("segment")["value"]
-    per_vehicle = stock["segment"].map(annual).to_numpy()
-    expected = stock.set_index(["year", "segment", "powertrain"])["vehicles"] * per_vehicle
+    fleets = [in_service(stock, segment=s, powertrain=p).rename((s, p))
+              for s, p in stock[["segment", "powertrain"]].drop_duplicates().itertuples(index=False)]
+    vehicles = pd.concat(fleets, axis=1).stack([0, 1]).reorder_levels([0, 1, 2])
+    expected = vehicles * vehicles.index.get_level_values(1).map(annual).to_numpy()
     pd.testing.assert_series_equal(km.sort_index(), expected.sort_index().astype(float), check_names=False)
 
 
 def test_heavy_truck_diesel_and_lng(stock, energy):
-    ice = rows(stock, segment="heavy_truck", powertrain="ICE", year=2025)["vehicles"].item()
-    lng = rows(stock, segment="heavy_truck", powertrain="LNG", year=2025)["vehicles"].item()
+    ice = in_service(stock, segment="heavy_truck", powertrain="ICE")[2025]
+    lng = in_service(stock, segment="heavy_truck", powertrain="LNG")[2025]
     km = segment_value("heavy_truck", "annual_km")
     diesel = rows(energy, segment="heavy_truck", powertrain="ICE", year=2025, carrier="diesel")
     assert diesel["energy"].item() == pytest.approx(ice * km * 0.55 / 1e6)

@@ -1,7 +1,9 @@
 """The year's charging energy from its day types, by scope.
 
 Each day type of ``day_types.csv`` is simulated (at ``simulation.energy_sample``: energy is a sum
-over vehicles, so a sample thins the agents, not the answer) and weighted by its days. Energy is
+over vehicles, so a sample thins the agents, not the answer) with the fleet in service in its
+months (the stock grows through the year; the design day keeps the year-end fleet, which the
+stations must serve) and weighted by its days. Energy is
 split by the scope a meter sees: ``grid_metered`` (public stations, depots and swap stations,
 which the grid company meters as charging facilities) and ``home`` (private piles on household
 meters).
@@ -10,15 +12,16 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pandas as pd
 
 from szplan.data.tables import param
 
-from ..sim.daytypes import day_types
+from ..sim.daytypes import DayType, day_types
 from .scenario import Scenario
-from ..sim.simulate import simulate_day
+from ..sim.simulate import fleet_in_months, simulate_day, year_stations
 
-__all__ = ["charging_energy_by_scope", "annual_energy"]
+__all__ = ["charging_energy_by_scope", "annual_energy", "quarter_energy", "quarter_days"]
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +40,11 @@ def annual_energy(scenario: Scenario, stock: pd.DataFrame, *, stations: pd.DataF
     type of the year and scope, from one simulated day each."""
     rows = []
     types = day_types()
-    sim = scenario.simulation
-    most = param("simulation.csv", "energy_sample_max", "fraction")
-    sample = sim.energy_sample if sim.energy_sample is not None else min(sim.sample, most)
+    sample = _energy_sample(scenario)
+    stations = year_stations(scenario, stock) if stations is None else stations
     for k, day in enumerate(types):
-        result = simulate_day(scenario, stock, stations=stations, day=day, sample=sample)
+        result = simulate_day(scenario, stock, stations=stations, day=day, sample=sample,
+                              fleet=fleet_in_months(stock, scenario.year, day.months))
         for scope, gwh in charging_energy_by_scope(result.tables["sessions"]).items():
             rows.append((day.name, day.days_per_year, sample, scope, gwh, gwh * day.days_per_year))
         log.info("day type %s: %.2f GWh", day.name, sum(r[4] for r in rows[-2:]))
@@ -49,3 +52,36 @@ def annual_energy(scenario: Scenario, stock: pd.DataFrame, *, stations: pd.DataF
             progress((k + 1) / len(types))
     return pd.DataFrame(rows, columns=["day_type", "days_per_year", "sample", "scope", "energy_gwh_day",
                                        "energy_gwh_year"])
+
+
+def quarter_energy(scenario: Scenario, stock: pd.DataFrame, *, quarter: int = 1,
+                   stations: pd.DataFrame | None = None) -> dict[str, float]:
+    """Charging energy (GWh) by meter scope over one calendar quarter of the scenario year: a
+    weekday and a weekend day with the quarter's weather and fleet, weighted by the quarter's
+    weekdays and weekend days in that year (public holidays count as the days they fall on)."""
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError(f"quarter: must be 1-4, got {quarter}")
+    months = tuple(range(3 * quarter - 2, 3 * quarter + 1))
+    days, weekdays = quarter_days(scenario.year, quarter)
+    stations = year_stations(scenario, stock) if stations is None else stations
+    fleet = fleet_in_months(stock, scenario.year, months)
+    total = {"grid_metered": 0.0, "home": 0.0}
+    for weekday, count in ((True, weekdays), (False, days - weekdays)):
+        day = DayType(f"q{quarter}_{'weekday' if weekday else 'weekend'}", months, weekday, count)
+        result = simulate_day(scenario, stock, stations=stations, day=day, sample=_energy_sample(scenario), fleet=fleet)
+        for scope, gwh in charging_energy_by_scope(result.tables["sessions"]).items():
+            total[scope] += gwh * count
+    return total
+
+
+def quarter_days(year: int, quarter: int) -> tuple[int, int]:
+    """Days and weekdays (Monday to Friday) in a calendar quarter."""
+    first = np.datetime64(f"{year}-{3 * quarter - 2:02d}")
+    first_day, after_day = first.astype("datetime64[D]"), (first + np.timedelta64(3, "M")).astype("datetime64[D]")
+    return int((after_day - first_day) / np.timedelta64(1, "D")), int(np.busday_count(first_day, after_day))
+
+
+def _energy_sample(scenario: Scenario) -> float:
+    sim = scenario.simulation
+    most = param("simulation.csv", "energy_sample_max", "fraction")
+    return sim.energy_sample if sim.energy_sample is not None else min(sim.sample, most)

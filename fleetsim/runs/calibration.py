@@ -14,7 +14,7 @@ import pandas as pd
 
 from szplan.data import data_path
 
-__all__ = ["observations", "day_calibration_table", "public_utilisation"]
+__all__ = ["observations", "observed_quarter", "day_calibration_table", "public_utilisation"]
 
 _AC = ("ac_7kw",)
 _DC = ("dc_60kw", "dc_120kw", "dc_480kw")
@@ -34,6 +34,12 @@ def _observed(metric: str, date_prefix: str | None = None) -> pd.Series | None:
     return rows.iloc[0] if len(rows) else None
 
 
+def observed_quarter(year: int) -> int | None:
+    """The calendar quarter of ``year`` whose charging energy the grid company reported, if any."""
+    row = _observed("ev_charging_energy_quarter", str(year))
+    return None if row is None else (int(str(row["date"])[5:7]) + 2) // 3
+
+
 def public_utilisation(station_use: pd.DataFrame, equipment) -> float:
     """Unit-weighted mean utilisation of the public resources of ``equipment``."""
     use = station_use[station_use["equipment"].isin(equipment) & ~station_use["station_id"].str.startswith("depot-")]
@@ -41,10 +47,12 @@ def public_utilisation(station_use: pd.DataFrame, equipment) -> float:
     return float((use["utilisation"] * units).sum() / units.sum()) if units.sum() else 0.0
 
 
-def day_calibration_table(*, year: int, annual: pd.DataFrame, station_use: pd.DataFrame) -> pd.DataFrame:
+def day_calibration_table(*, year: int, annual: pd.DataFrame, station_use: pd.DataFrame,
+                          quarter: dict[str, float] | None = None) -> pd.DataFrame:
     """``quantity, scope, reported, modelled, unit, error, source`` for the scenario year.
 
-    ``annual`` is :func:`szplan.fleetsim.runs.annual.annual_energy`; ``station_use`` the design day's.
+    ``annual`` is :func:`szplan.fleetsim.runs.annual.annual_energy`; ``station_use`` the design day's;
+    ``quarter`` the energy by scope of :func:`observed_quarter` (:func:`szplan.fleetsim.runs.annual.quarter_energy`).
     The error is (modelled - reported) / reported; an upper bound reports the margin.
     """
     rows = []
@@ -54,12 +62,10 @@ def day_calibration_table(*, year: int, annual: pd.DataFrame, station_use: pd.Da
     if expected is not None and year == 2025:
         rows.append(("EV charging electricity in the year", expected["scope"], float(expected["value"]), year_gwh,
                      "GWh", expected["source"]))
-    quarter = _observed("ev_charging_energy_quarter", "2024")
-    if quarter is not None and year == 2024:
-        winter = metered[metered["day_type"].str.startswith("winter")]
-        per_day = float(winter["energy_gwh_year"].sum() / winter["days_per_year"].sum())
-        rows.append(("EV charging electricity, Q1 (91 winter days)", quarter["scope"], float(quarter["value"]),
-                     per_day * 91, "GWh", quarter["source"]))
+    reported = _observed("ev_charging_energy_quarter", str(year))
+    if reported is not None and quarter is not None:
+        rows.append((f"EV charging electricity, Q{observed_quarter(year)}", reported["scope"],
+                     float(reported["value"]), quarter["grid_metered"], "GWh", reported["source"]))
     bound = _observed("public_charger_time_utilisation_max")
     if bound is not None:
         for label, kinds in (("public AC", _AC), ("public DC", _DC), ("all public", _AC + _DC)):

@@ -13,8 +13,8 @@ import pandas as pd
 from szplan import demand
 from szplan.network import load_zones, travel_matrices, zone_graph
 
-from .annual import annual_energy, charging_energy_by_scope
-from .calibration import day_calibration_table, public_utilisation
+from .annual import annual_energy, charging_energy_by_scope, quarter_energy
+from .calibration import day_calibration_table, observed_quarter, public_utilisation
 from ..sim.metrics import PUBLIC_EQUIPMENT, weighted_quantile
 from .results import write_results
 from .scenario import Scenario
@@ -123,8 +123,11 @@ def run_scenario(scenario: Scenario, *, out_dir: str | Path | None = None, seed:
     with stage("year"):
         tables["energy_by_daytype"] = annual_energy(scenario, tables["stock"], stations=stations,
                                                     progress=(lambda f: progress("year", f)) if progress else None)
-        tables["calibration"] = day_calibration_table(year=scenario.year, annual=tables["energy_by_daytype"],
-                                                      station_use=tables["station_use"])
+        quarter = observed_quarter(scenario.year)
+        tables["calibration"] = day_calibration_table(
+            year=scenario.year, annual=tables["energy_by_daytype"], station_use=tables["station_use"],
+            quarter=None if quarter is None else quarter_energy(scenario, tables["stock"], quarter=quarter,
+                                                                 stations=stations))
     with stage("targets"):
         metrics = pd.concat([demand.stock_metrics(tables["stock"], tables["energy_by_year"]),
                              simulation_metrics(tables, scenario.year), *extra_metrics], ignore_index=True)

@@ -22,7 +22,7 @@ from .rules import agent_rules, settle_start_levels
 from ..runs.scenario import Scenario
 from .tariff import HOME_TARIFF, PUBLIC_TARIFF, peak_windows_min, response_shares, valley_window_min
 
-__all__ = ["DayResult", "simulate_day", "fleet_of_year", "scenario_design_day", "year_stations"]
+__all__ = ["DayResult", "simulate_day", "fleet_of_year", "fleet_in_months", "scenario_design_day", "year_stations"]
 
 log = logging.getLogger(__name__)
 
@@ -47,27 +47,49 @@ def fleet_of_year(stock: pd.DataFrame, year: int) -> pd.DataFrame:
     return rows[["segment", "powertrain", "vehicles"]].reset_index(drop=True)
 
 
+def fleet_in_months(stock: pd.DataFrame, year: int, months: tuple[int, ...]) -> pd.DataFrame:
+    """``segment, powertrain, vehicles`` in service during ``months`` of ``year``.
+
+    The stock table holds each year's end; energy over a period is driven by the vehicles in
+    service then, which for a fleet growing by a quarter a year is well below the year's end.
+    The stock is taken to grow evenly through the year, so a month holds the fleet of its middle
+    and several months the mean of theirs. The first projected year, with no year before it,
+    keeps its own stock."""
+    end = fleet_of_year(stock, year)
+    if not (stock["year"] == year - 1).any():
+        return end
+    before = fleet_of_year(stock, year - 1).set_index(["segment", "powertrain"])["vehicles"]
+    share_of_year = float(np.mean([(m - 0.5) / 12 for m in months]))
+    start = before.reindex(pd.MultiIndex.from_frame(end[["segment", "powertrain"]]), fill_value=0).to_numpy(float)
+    vehicles = start + share_of_year * (end["vehicles"].to_numpy(float) - start)
+    return end.assign(vehicles=np.rint(vehicles).astype(np.int64))
+
+
 def scenario_design_day(scenario: Scenario) -> DayType:
     """The day the scenario's stations are sized on (``simulation.design_day``, ``month``)."""
     return design_day(scenario.simulation.design_day, scenario.simulation.month)
 
 
 def simulate_day(scenario: Scenario, stock: pd.DataFrame, *, stations: pd.DataFrame | None = None,
-                 progress=None, day: DayType | None = None, sample: float | None = None) -> DayResult:
+                 progress=None, day: DayType | None = None, sample: float | None = None,
+                 fleet: pd.DataFrame | None = None) -> DayResult:
     """Simulate ``scenario.year``'s fleet (from ``stock``) for one day of type ``day``.
 
     ``day`` defaults to the scenario's design day and ``sample`` to ``simulation.sample``;
+    ``fleet`` to the stock at the end of the scenario year (:func:`fleet_in_months` gives the
+    fleet of part of the year);
     ``stations`` is the public station table to simulate (default: the infrastructure of the
     scenario year; a siting plan passes its own); ``progress`` is called with the fraction done.
     Random streams are spawned from the scenario seed, one per stochastic input, so the same
     scenario and seed give the same tables.
     """
     with _no_cycle_collection():
-        return _simulate_day(scenario, stock, stations=stations, progress=progress, day=day, sample=sample)
+        return _simulate_day(scenario, stock, stations=stations, progress=progress, day=day, sample=sample,
+                             fleet=fleet_of_year(stock, scenario.year) if fleet is None else fleet)
 
 
 def _simulate_day(scenario: Scenario, stock: pd.DataFrame, *, stations: pd.DataFrame | None, progress,
-                  day: DayType | None, sample: float | None) -> DayResult:
+                  day: DayType | None, sample: float | None, fleet: pd.DataFrame) -> DayResult:
     clock = _Clock()
     sim = scenario.simulation
     day = scenario_design_day(scenario) if day is None else day
@@ -75,7 +97,7 @@ def _simulate_day(scenario: Scenario, stock: pd.DataFrame, *, stations: pd.DataF
     month = day.month if day.month is not None else day.months[0]
     agents_rng, settle_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(scenario.seed).spawn(2))
     zone_ids, time_min, dist_km = travel_matrices(scenario.network)
-    agents = draw_agents(fleet_of_year(stock, scenario.year), sample=sample, day=day, stock=scenario.stock,
+    agents = draw_agents(fleet, sample=sample, day=day, stock=scenario.stock,
                          network=scenario.network, rng=agents_rng, response=response_shares(sim.tariff, month))
     clock.lap("agents")
     infra = build_infrastructure(agents, sample=sample, zone_ids=zone_ids, time_min=time_min,
