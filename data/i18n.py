@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 __all__ = ["LANGUAGES", "catalogue", "language", "text", "verdict_text", "figure_name", "unit_name", "error_text",
-           "Translatable", "Problem"]
+           "Translatable", "Problem", "Note"]
 
 #: the languages of the catalogue, the default first
 LANGUAGES = ("en", "zh")
@@ -85,8 +85,9 @@ def unit_name(unit: str, lang: str = "en") -> str:
     return text(key, lang) if key in catalogue() else str(unit)
 
 
-def error_text(err: BaseException, lang: str = "en") -> str:
-    """An error's message in ``lang``: its Chinese text (``err.zh``) when asked and known."""
+def error_text(err, lang: str = "en") -> str:
+    """An error's (or a :class:`Note`'s) message in ``lang``: its Chinese text (``zh``) when
+    asked and known."""
     localised = getattr(err, "zh", None) if lang == "zh" else None
     return localised or str(err)
 
@@ -112,3 +113,16 @@ class Problem(Translatable, ValueError):
     def __init__(self, key: str, **fields):
         super().__init__(text(key, "en", **fields))
         self.zh = text(key, "zh", **fields)
+
+
+class Note(str):
+    """A remark of the model for people (a plan's shortfall, the truck corridors): a ``str`` in
+    English, written as such into manifests and logs, with its Chinese text in ``zh``."""
+
+    zh: str | None = None
+
+    @classmethod
+    def of(cls, key: str, **fields) -> Note:
+        note = cls(text(key, "en", **fields))
+        note.zh = text(key, "zh", **fields)
+        return note

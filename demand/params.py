@@ -324,25 +324,35 @@ class StockParams(BaseModel):
 
     model_config = _STRICT
 
-    start_year: Year = MIN_YEAR
-    end_year: Year = MAX_YEAR
+    start_year: Year = Field(default=MIN_YEAR, description="first year reported (the model starts from end-2014)")
+    end_year: Year = Field(default=MAX_YEAR, description="last year projected")
     plate_quota_per_year: dict[YearKey, Quota] = Field(
-        default_factory=lambda: {MIN_YEAR: int(general_params()["plate_quota_per_year"])}
+        default_factory=lambda: {MIN_YEAR: int(general_params()["plate_quota_per_year"])},
+        description="net growth of the private-car stock, vehicles a year (year: value, held to the next year)"
     )
-    nev_share_path: dict[YearKey, Share] = {}
-    annual_growth: dict[SegmentName, Growth] = {}
-    mandate_year: dict[SegmentName, Year | None] = {}
-    early_retirement: dict[SegmentName, EarlyRetirement | None] = {}
-    segment_overrides: dict[SegmentName, SegmentOverride] = {}
+    nev_share_path: dict[YearKey, Share] = Field(
+        default={}, description="private-car NEV share of new cars (year: fraction), interpolated; {} = baseline")
+    annual_growth: dict[SegmentName, Growth] = Field(
+        default={}, description="growth of a segment's stock after its last reported count (segment: fraction a year)")
+    mandate_year: dict[SegmentName, Year | None] = Field(
+        default={}, description="year from which a segment's new vehicles are all clean (segment: year or null)")
+    early_retirement: dict[SegmentName, EarlyRetirement | None] = Field(
+        default={}, description="ICE vehicles retired early (segment: {share_per_year, min_age_years, ...})")
+    segment_overrides: dict[SegmentName, SegmentOverride] = Field(
+        default={}, description="other per-segment changes (segment: {stock_anchors, new_shares, annual_km, ...})")
     grid_factor_path: dict[YearKey, Annotated[float, Field(ge=0.0, le=2.0)]] = Field(
-        default_factory=lambda: dict(_grid_defaults())
+        default_factory=lambda: dict(_grid_defaults()),
+        description="grid CO2 factor, kg CO2/kWh (year: value), interpolated"
     )
-    hydrogen_production_route: Literal["grey", "coal", "green"] = "grey"
+    hydrogen_production_route: Literal["grey", "coal", "green"] = Field(
+        default="grey", description="how hydrogen is made: grey (steam reforming), coal or green")
     home_charging_access_share: Share = Field(
-        default_factory=lambda: general_params()["home_charging_access_share"]
+        default_factory=lambda: general_params()["home_charging_access_share"],
+        description="fraction of private NEV owners with a home charger"
     )
     max_share_increase_per_year: float = Field(
-        default_factory=lambda: general_params()["max_share_increase_per_year"], gt=0.0, le=1.0
+        default_factory=lambda: general_params()["max_share_increase_per_year"], gt=0.0, le=1.0,
+        description="fastest rise of the NEV share of new cars that fleetsim stock may ask for, per year"
     )
 
     @model_validator(mode="after")

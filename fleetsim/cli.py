@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import functools
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -42,8 +43,11 @@ def _cmd_scenarios(args) -> int:
 
     for entry in sorted((resources.files("szplan.fleetsim") / "scenarios").iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
-            raw = yaml.safe_load(entry.read_text(encoding="utf-8"))
-            print(f"{entry.name[:-len('.yaml')]:<20} {' '.join(str(raw.get('description', '')).split())}")
+            name = entry.name[:-len(".yaml")]
+            key = f"scenario.{name}"  # the catalogue says a built-in scenario in either language
+            description = i18n.text(key, args.lang) if key in i18n.catalogue() else \
+                " ".join(str(yaml.safe_load(entry.read_text(encoding="utf-8")).get("description", "")).split())
+            print(f"{name:<20} {description}")
     return 0
 
 
@@ -63,7 +67,7 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_run(args, *, site: bool = False) -> int:
-    from .runs.run import default_out_dir, run_scenario, summary_table
+    from .runs.run import default_out_dir, run_scenario
     from .runs.scenario import load_scenario, with_overrides
 
     scenario = with_overrides(load_scenario(args.scenario), seed=args.seed, sample=args.sample, out=args.out)
@@ -74,12 +78,8 @@ def _cmd_run(args, *, site: bool = False) -> int:
     with _Progress(args.lang, bar=show and sys.stderr.isatty(), lines=show and not sys.stderr.isatty()) as bar:
         run = run_scenario(scenario, out_dir=out, seed=seed, progress=bar.update, site=site,
                            demand_source=demand_source)
-    figures = summary_table(run)
-    figures = figures[figures["figure"] != "targets met"]  # the targets block below says it in full
-    figures["figure"] = [i18n.figure_name(f.replace(" ", "_"), args.lang) for f in figures["figure"]]
-    figures["unit"] = [i18n.unit_name(u, args.lang) for u in figures["unit"]]
     _say(args, "cli.key_figures")
-    print(figures.rename(columns=lambda c: i18n.text(f"col.{c}", args.lang)).to_string(index=False))
+    print(figure_table(run.tables["figures"], args.lang).to_string(index=False))
     print()
     _print_targets(args, run.tables["targets"])
     if site:
@@ -87,6 +87,51 @@ def _cmd_run(args, *, site: bool = False) -> int:
     print()
     _say(args, "cli.results", path=run.path)
     return 0
+
+
+def figure_value(value: float, unit: str) -> tuple[str, str]:
+    """A key figure as people read it, with its unit: shares in %, an hour as a clock time,
+    counts and large amounts with thousands separators."""
+    if unit == "fraction":
+        return f"{100 * value:.1f}", "%"
+    if unit == "h":
+        return f"{int(value) % 24:02d}:00", ""
+    whole = abs(value) >= 100 or unit in ("vehicles", "agents", "sessions")
+    return (f"{value:,.0f}" if whole else f"{value:,.2f}"), unit
+
+
+def figure_table(figures, lang: str = "en"):
+    """The run's key figures (``figures.parquet``) as printed: figure, value, unit in ``lang``."""
+    import pandas as pd
+
+    rows = []
+    for name, value, unit in zip(figures["figure"], figures["value"], figures["unit"], strict=True):
+        shown, shown_unit = figure_value(float(value), unit)
+        rows.append((i18n.figure_name(name, lang), shown, i18n.unit_name(shown_unit, lang) if shown_unit else ""))
+    names = [i18n.text(f"col.{c}", lang) for c in ("figure", "value", "unit")]
+    return pd.DataFrame(rows, columns=names)
+
+
+def plan_table(table, lang: str = "en"):
+    """A station-plan table as printed: unit columns no site uses left out, districts, headers
+    and equipment named in ``lang``, amounts with thousands separators."""
+    out = table.loc[:, [c for c in table.columns if c not in _PLAN_UNITS or table[c].sum() > 0]].copy()
+    if "district" in out.columns:
+        out["district"] = [i18n.text(f"district.{d}", lang) if f"district.{d}" in i18n.catalogue() else d
+                           for d in out["district"]]
+    for c in out.columns:
+        if c not in ("district", "year"):
+            out[c] = [f"{v:,.0f}" for v in out[c]]
+
+    def header(c: str) -> str:
+        key = f"equipment.{c}" if c in _PLAN_UNITS else f"col.{c}"
+        return i18n.text(key, lang) if key in i18n.catalogue() else c
+    return out.rename(columns=header)
+
+
+#: unit columns of a station plan
+_PLAN_UNITS = ("ac_7kw", "dc_60kw", "dc_120kw", "dc_480kw", "depot_dc_120kw", "lng_dispenser", "h2_dispenser",
+               "swap_bay")
 
 
 def target_table(targets, lang: str = "en"):
@@ -119,10 +164,10 @@ def target_table(targets, lang: str = "en"):
 
 def _print_targets(args, targets) -> None:
     modelled = targets[targets["modelled_value"].notna()]
-    counts = ", ".join(f"{int((modelled['verdict'] == v).sum())} {i18n.verdict_text(v, args.lang)}"
-                       for v in ("within", "exceeded", "short"))
-    _say(args, "cli.targets", met=int(modelled["met"].sum()), modelled=len(modelled), total=len(targets),
-         counts=counts)
+    counts = ("、" if args.lang == "zh" else ", ").join(
+        f"{int((modelled['verdict'] == v).sum())}{' 项' if args.lang == 'zh' else ' '}{i18n.verdict_text(v, args.lang)}"
+        for v in ("within", "exceeded", "short"))
+    _say(args, "cli.targets", modelled=len(modelled), total=len(targets), counts=counts)
     print(target_table(modelled, args.lang).to_string(index=False))
 
 
@@ -132,14 +177,14 @@ def _print_plan(args, run) -> None:
     siting = run.tables["siting"]
     counts = ["dc_120kw", "dc_480kw", "lng_dispenser", "h2_dispenser", "swap_bay"]
     by_year = siting.groupby("year_built").agg(sites=("site", "nunique"), capex_cny=("capex_cny", "sum"),
-                                               **{c: (c, "sum") for c in counts})
+                                               **{c: (c, "sum") for c in counts}).reset_index()
     print()
     _say(args, "cli.plan")
-    print(by_year.to_string(float_format="{:,.0f}".format))
+    print(plan_table(by_year.rename(columns={"year_built": "year"}), args.lang).to_string(index=False))
     print()
     _say(args, "cli.districts", year=run.scenario.year)
     table = district_summary(siting, run.tables["zones"], run.tables["station_use"], year=run.scenario.year)
-    print(table.to_string(index=False, float_format="{:,.0f}".format))
+    print(plan_table(table, args.lang).to_string(index=False))
     # the plan's notes (e.g. the truck corridors) are logged once by the run as warnings
 
 
@@ -417,13 +462,38 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+class _LogFormatter(logging.Formatter):
+    """Log lines in the command's language: a model's :class:`~szplan.data.i18n.Note` is said in
+    Chinese under ``--lang zh``, with the level named in Chinese (other log text stays English)."""
+
+    def __init__(self, lang: str):
+        super().__init__("%(levelname)s %(name)s: %(message)s")
+        self.lang = lang
+
+    def format(self, record: logging.LogRecord) -> str:
+        if self.lang != "zh":
+            return super().format(record)
+        args = record.args if isinstance(record.args, tuple) else ()
+        message = record.msg % tuple(a.zh if getattr(a, "zh", None) else a for a in args) if args \
+            else record.getMessage()
+        level = f"log.{record.levelname}"
+        return f"{i18n.text(level, 'zh') if level in i18n.catalogue() else record.levelname}：{message}"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(argv).parse_args(argv)
     level = logging.ERROR if args.quiet else logging.INFO if args.verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    handler = logging.StreamHandler()
+    handler.setFormatter(_LogFormatter(args.lang))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     try:
         return args.func(args)
+    except BrokenPipeError:
+        # the reader stopped early (``fleetsim tables | head``): not an error of ours; send the
+        # rest, and Python's own flush at exit, to nowhere instead of a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as err:
         # the error classes are imported only when something failed: they pull in the model
         if not isinstance(err, _user_errors()):

@@ -62,6 +62,8 @@ def test_init_writes_a_template_that_validates(tmp_path, capsys):
     assert main(["init", str(path)]) == 0
     text = path.read_text(encoding="utf-8")
     assert text == scenario_template() and "# " in text and "home_charging_access_share" in text
+    parameters = [line for line in text.splitlines() if line.startswith(("#   ", "  "))]
+    assert len(parameters) > 30 and all("    # " in line for line in parameters)  # each says what it is
     assert load_scenario(path).simulation.sample == 1.0
     assert main(["init", str(path)]) == 2  # never overwrites without --force
     assert "--force" in capsys.readouterr().err
@@ -103,7 +105,8 @@ def test_run_prints_every_modelled_target_with_its_verdict(tmp_path, capsys):
     assert main(["run", "shenzhen-2025", "--sample", "0.003", "--out", str(tmp_path / "r"), "--lang", "zh",
                  "-q"]) == 0
     out = capsys.readouterr().out
-    assert "nev_stock_2025" in out and "超过" in out and "全市新能源汽车保有量达到130万辆左右" in out
+    assert "nev_stock_2025" in out and "全市新能源汽车保有量达到130万辆左右" in out
+    assert "方案目标共 24 项，模型计算 9 项：2 项符合、5 项超出、2 项未达到" in out
     assert "+20." in out  # 1,563,656 against about 1.3 M: +20.3%
 
 
@@ -175,4 +178,35 @@ def test_scenario_problems_in_chinese(tmp_path, capsys):
 def test_stock_answer_in_chinese(capsys):
     assert main(["stock", "--target", "nev_stock_2025", "--lang", "zh"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("nev_stock 2025 年：目标 左右（±5%） 1,300,000\n超过：") and "全部车辆新能源占比" in out
+    assert out.startswith("nev_stock 2025 年：目标 左右（±5%） 1,300,000\n超出：") and "全部车辆新能源占比" in out
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """``fleetsim tables | head -1``: the pipe closes before the output (12 kB, more than the
+    8 kB buffer) is written; the command ends quietly with 141, as shell tools do."""
+    proc = subprocess.Popen([sys.executable, "-m", "szplan.fleetsim", "tables"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 141 and "Traceback" not in err, err
+
+
+def test_key_figures_read_as_people_read_them():
+    from szplan.fleetsim.cli import figure_table, figure_value
+
+    assert figure_value(0.04334, "fraction") == ("4.3", "%")
+    assert figure_value(16.0, "h") == ("16:00", "") and figure_value(0.0, "h") == ("00:00", "")
+    assert figure_value(1563656.0, "vehicles") == ("1,563,656", "vehicles")
+    assert figure_value(0.0, "vehicles") == ("0", "vehicles")
+    assert figure_value(20.0056, "GWh") == ("20.01", "GWh")
+    import pandas as pd
+
+    zh = figure_table(pd.DataFrame({"figure": ["public_dc_utilisation"], "value": [0.043], "unit": ["fraction"]}), "zh")
+    assert zh.iloc[0].tolist() == ["公共直流快充桩利用率", "4.3", "%"]
+
+
+def test_built_in_scenarios_described_in_the_command_language(capsys):
+    assert main(["scenarios", "--lang", "zh"]) == 0
+    assert "shenzhen-2025        校准的基准保有量路径" in capsys.readouterr().out
+    assert main(["scenarios", "--lang", "en"]) == 0
+    assert "shenzhen-2030        Calibrated baseline stock path" in capsys.readouterr().out

@@ -199,7 +199,7 @@ def test_chinese_interface_renders_with_a_cjk_font(session):
                  message="the page in Chinese")
         wait_for(lambda: graphs_drawn(driver), timeout=60)
         table = driver.find_element(By.ID, "targets-table").text
-        assert "全市新能源汽车保有量达到130万辆左右" in table and "超过" in table
+        assert "全市新能源汽车保有量达到130万辆左右" in table and "超出" in table
         for selector, text in ((".brand-name", "深圳交通电动化规划"), ("#targets-table td", "全市新能源汽车")):
             sizes = text_widths(driver, selector, text)
             em = sizes["font_px"] * len(text)

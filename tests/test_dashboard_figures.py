@@ -249,7 +249,7 @@ def test_targets_table_lists_every_target_with_gap_and_verdict(tables):
     zh = targets_table(tables["targets"], "zh").set_index("wording")
     assert "全市新能源汽车保有量达到200万辆左右" in zh["target"].tolist()
     assert zh.loc["全市新能源汽车保有量达到200万辆左右", "unit"] == "辆"
-    assert set(zh["verdict"]) <= {"达到", "超过", "未达到", "模型未计算"}
+    assert set(zh["verdict"]) <= {"符合", "超出", "未达到", "模型未计算"}
 
 
 def test_station_table_and_figure_comparison(tables):

@@ -287,3 +287,20 @@ def test_responding_drivers_leave_peak_priced_energy_for_later_by_hand():
     lunch.peak_public = model.peak_public
     lunch.env.run(until=750.0)
     assert not lunch._postpones_top_up(0, [(420.0, 750.0, 100.0), (810.0, 1260.0, 100.0)], 1, 0.0)
+
+
+def test_overnight_dc_drivers_spread_over_the_valley_their_dwell_allows_by_hand():
+    """Valley 00:00-08:00. Home at 22:00 (minute 1320), leaving at 07:00 the next day (1860), a
+    60-min charge: any start from 00:00 (1440) to 06:00 (1800) pays the valley price, 360 min of
+    spread; leaving at 00:30 none; home inside the valley none; a charge longer than the valley
+    none."""
+    from szplan.fleetsim.sim.tariff import deferred_start_min_one, valley_window_spread_min
+
+    valley = (0.0, 480.0)
+    assert valley_window_spread_min(1320.0, 1860.0, 60.0, valley) == 360.0
+    assert deferred_start_min_one(1320.0, 1860.0, 60.0, valley, 0.5 * 360.0) == 1620.0  # 03:00
+    assert valley_window_spread_min(1320.0, 1470.0, 60.0, valley) == 0.0
+    assert valley_window_spread_min(1500.0, 1860.0, 60.0, valley) == 0.0
+    assert valley_window_spread_min(1320.0, 3000.0, 600.0, valley) == 0.0
+    assert valley_window_spread_min(300.0, 2000.0, 60.0, valley) == 0.0  # 05:00: already in the valley
+    assert valley_window_spread_min(600.0, 2400.0, 120.0, valley) == 360.0  # 10:00, next valley ends 1920

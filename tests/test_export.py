@@ -96,6 +96,19 @@ def test_district_summary_by_hand(plan_run):
     assert list(only_2025.index) == ["Futian", "total"] and only_2025.loc["Futian", "dc_120kw"] == 4
 
 
+def test_export_districts_count_the_sites_of_the_simulated_year(plan_run, tmp_path):
+    """The run's served demand is that of the simulated year: a 2025 run's district table holds
+    the 2025 site only (Futian, 4 DC 120 kW), as the CLI and the Stations page show it."""
+    out, _, _ = plan_run
+    early = tmp_path / "early"
+    shutil.copytree(out, early)
+    manifest = read_manifest(early)
+    manifest["scenario"]["year"] = 2025
+    (early / "manifest.json").write_text(json.dumps(manifest))
+    districts = export_tables(early)["districts"].set_index("district")
+    assert list(districts.index) == ["Futian", "total"] and districts.loc["total", "dc_120kw"] == 4
+
+
 def test_export_tables_hold_wgs84_districts_and_targets(plan_run):
     out, a, _ = plan_run
     tables = export_tables(out)
@@ -106,6 +119,10 @@ def test_export_tables_hold_wgs84_districts_and_targets(plan_run):
     assert stations["district"].notna().all()
     assert tables["plan"].loc[tables["plan"]["zone_id"] == a, "district"].eq("Futian").all()
     assert set(tables["districts"]["district"]) == {"Futian", "Nanshan", "total"}
+    assert dict(zip(tables["districts"]["district"], tables["districts"]["district_zh"], strict=True)) == {
+        "Futian": "福田区", "Nanshan": "南山区", "total": "合计"}
+    assert tables["plan"].loc[tables["plan"]["zone_id"] == a, "district_zh"].eq("福田区").all()
+    assert stations["district_zh"].str.endswith(("区", "新区")).all()
     assert {"verdict", "gap", "gap_pct", "seed_wording"} <= set(tables["targets"])
     assert len(tables["targets"]) == len(read_table(out, "targets"))
     assert CONVERSION in set(tables["about"]["value"])
@@ -125,6 +142,7 @@ def test_every_format_reads_back(plan_run, tmp_path):
     assert {"about", "stations", "plan", "districts", "targets", "figures", "zones"} <= set(book)
     doc = json.loads(exported["geojson"])
     assert doc["conversion"] == CONVERSION and len(doc["features"]) == n_points
+    assert len(doc["targets"]) == len(targets) and len(doc["districts"]) == 3 and doc["figures"]
     lon, lat = doc["features"][0]["geometry"]["coordinates"]
     assert 113.7 < lon < 114.7 and 22.4 < lat < 22.9
     path = export_results(out, "gpkg", tmp_path / "plan.gpkg")
@@ -148,6 +166,8 @@ def test_cli_export_and_bad_input(plan_run, tmp_path, capsys):
     assert main(["export", str(tmp_path / "missing"), "--to", "geojson", "--out", str(target)]) == 2
     assert "RESULTS_DIR" in capsys.readouterr().err
     assert target.read_bytes() == before  # nothing already written is lost
+    assert main(["export", str(out), "--to", "csv", "--out", str(tmp_path / "plan.csv")]) == 2
+    assert "--out" in capsys.readouterr().err and not (tmp_path / "plan.csv").exists()
     with pytest.raises(SystemExit) as stop:
         main(["export", str(out), "--to", "shp"])
     assert stop.value.code == 2

@@ -46,7 +46,7 @@ def test_language_from_choice_and_locale():
 
 
 def test_verdicts_and_units_translate():
-    assert i18n.verdict_text("exceeded", "zh") == "超过"
+    assert i18n.verdict_text("exceeded", "zh") == "超出"
     assert i18n.verdict_text(float("nan"), "en") == "not modelled"
     assert i18n.unit_name("vehicles", "zh") == "辆" and i18n.unit_name("kg/h", "zh") == "kg/h"
     assert i18n.figure_name("nev_stock", "zh") == "新能源汽车保有量"
@@ -68,3 +68,24 @@ def test_translatable_errors_carry_both_languages():
     assert str(err) == "--target: unknown target id 'x'; known: a, b"
     assert i18n.error_text(err, "zh") == "--target：未知的目标编号 'x'；已知：a, b"
     assert i18n.error_text(ValueError("plain"), "zh") == "plain"  # uncatalogued errors keep their text
+
+
+def test_model_notes_and_log_lines_in_the_command_language():
+    """A plan's note is English where it is stored (manifest, log) and Chinese under --lang zh,
+    with the level named in Chinese; other log lines keep their arguments as they are."""
+    import json
+    import logging
+
+    from szplan.data.i18n import Note
+    from szplan.fleetsim.cli import _LogFormatter
+
+    note = Note.of("note.over_budget", year=2030, needed=1.5e9, budget=1.0e9, over=0.5e9)
+    assert json.loads(json.dumps([note])) == [
+        "2030: sizing to the service level needs CNY 1,500,000,000, over the budget of CNY 1,000,000,000 by "
+        "CNY 500,000,000"]
+    record = logging.LogRecord("szplan.fleetsim.runs.run", logging.WARNING, "", 1, "%s", (note,), None)
+    assert _LogFormatter("zh").format(record) == (
+        "警告：2030 年：按服务水平配置需投资 1,500,000,000 元，超出 1,000,000,000 元的预算 500,000,000 元")
+    assert _LogFormatter("en").format(record) == f"WARNING szplan.fleetsim.runs.run: {note}"
+    plain = logging.LogRecord("x", logging.INFO, "", 1, "plan %d: %d sites", (2025, 3), None)
+    assert _LogFormatter("zh").format(plain) == "信息：plan 2025: 3 sites"

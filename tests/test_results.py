@@ -88,7 +88,7 @@ def test_same_scenario_and_seed_give_identical_bytes(tmp_path, capsys):
     differs = {k for k, v in _digest(tmp_path / "c").items() if _digest(tmp_path / "a")[k] != v}
     assert "sessions.parquet" in differs and "stock.parquet" not in differs
     out = capsys.readouterr().out
-    assert "nev stock" in out.lower() and "targets met" in out
+    assert "nev stock" in out.lower() and "targets: 9 of the plan" in out
 
 
 # ---- a kill at every step of writing and replacing a result -----------------------------------

@@ -72,9 +72,14 @@ def test_demand_from_the_stock_agrees_with_the_simulation():
 
 
 @pytest.mark.slow
-def test_site_plans_from_the_stock_without_a_prior_simulation(tmp_path):
+def test_site_plans_from_the_stock_without_a_prior_simulation(tmp_path, capsys):
     out = tmp_path / "from-stock"
-    assert main(["site", "shenzhen-2025", "--demand", "stock", "--sample", "0.003", "--out", str(out)]) == 0
+    assert main(["site", "shenzhen-2025", "--demand", "stock", "--sample", "0.003", "--out", str(out),
+                 "--lang", "zh"]) == 0
+    printed = capsys.readouterr()
+    # the plan tables and the plan's notes in the command's language
+    assert "各区场站规划（2025 年）" in printed.out and "合计" in printed.out and "投资（元）" in printed.out
+    assert "警告：货运走廊：" in printed.err and "WARNING" not in printed.err
     targets = read_table(out, "targets").set_index("target_id")
     assert targets.at["integrated_stations_2025", "modelled_value"] >= 60
     assert len(read_table(out, "siting")) > 0

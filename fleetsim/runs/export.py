@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from szplan.data import i18n
+
 from ..errors import ResultsError
 from .results import read_manifest, read_table
 
@@ -147,6 +149,21 @@ def district_summary(siting: pd.DataFrame, zones: pd.DataFrame, station_use: pd.
     return out
 
 
+def _with_district(frame: pd.DataFrame, district: pd.Series) -> pd.DataFrame:
+    """``frame`` with ``district`` (from ``zone_id`` unless it has one) and ``district_zh``, its
+    Chinese name, beside it."""
+    out = frame.copy()
+    if "district" not in out.columns:
+        out.insert(out.columns.get_loc("zone_id") + 1, "district", out["zone_id"].map(district))
+    out.insert(out.columns.get_loc("district") + 1, "district_zh", out["district"].map(_district_zh))
+    return out
+
+
+def _district_zh(name) -> str:
+    key = f"district.{name}"
+    return i18n.text(key, "zh") if key in i18n.catalogue() else ("" if pd.isna(name) else str(name))
+
+
 def export_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:
     """The tables every export holds, coordinates in WGS-84 (see :data:`CONVERSION`).
 
@@ -165,8 +182,7 @@ def export_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:
                                         utilisation_max=("utilisation", "max"),
                                         wait_p95_max_min=("wait_p95_min", "max"))
     stations = stations.merge(agg, left_on="station_id", right_index=True, how="left")
-    stations.insert(stations.columns.get_loc("zone_id") + 1, "district", stations["zone_id"].map(district))
-    tables = {"stations": _with_wgs84(stations)}
+    tables = {"stations": _with_wgs84(_with_district(stations, district))}
     scenario = manifest.get("scenario", {})
     about = [("run", run_dir.name), ("scenario", str(scenario.get("name", ""))),
              ("year", str(scenario.get("year", ""))), ("seed", str(manifest.get("seed", ""))),
@@ -177,13 +193,14 @@ def export_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:
              ("stations", "ST-EVCDP (MIT) public chargers; other rows modelled or planned (column source)")]
     if manifest.get("siting") and (run_dir / "siting.parquet").exists():
         siting = read_table(run_dir, "siting")
-        plan = siting.copy()
-        plan.insert(plan.columns.get_loc("zone_id") + 1, "district", plan["zone_id"].map(district))
-        tables["plan"] = _with_wgs84(plan)
-        tables["districts"] = district_summary(siting, zones, use)
+        tables["plan"] = _with_wgs84(_with_district(siting, district))
+        # the sites standing in the simulated year, whose served demand the run measured
+        year = scenario.get("year")
+        summary = district_summary(siting, zones, use, year=int(year) if year else None)
+        tables["districts"] = _with_district(summary, district)
     tables["targets"] = read_table(run_dir, "targets")
     tables["figures"] = read_table(run_dir, "figures")
-    tables["zones"] = _with_wgs84(zones)
+    tables["zones"] = _with_wgs84(_with_district(zones, district))
     tables = {"about": pd.DataFrame(about, columns=["item", "value"]), **tables}
     return tables
 
@@ -255,9 +272,12 @@ def _geojson(tables: dict[str, pd.DataFrame]) -> bytes:
                  "properties": {c: _json_value(r[c]) for c in props}}
                 for r in points.to_dict("records")]
     about = dict(zip(tables["about"]["item"], tables["about"]["value"], strict=True))
-    # RFC 7946: GeoJSON is WGS-84 by definition; the conversion is a foreign member
+    # RFC 7946: GeoJSON is WGS-84 by definition; the conversion and the tables without a
+    # location (targets, key figures, the plan by district) are foreign members
+    tabular = {name: [{c: _json_value(v) for c, v in r.items()} for r in tables[name].to_dict("records")]
+               for name in ("targets", "figures", "districts") if name in tables}
     doc = {"type": "FeatureCollection", "name": "stations", "conversion": CONVERSION, "about": about,
-           "features": features}
+           **tabular, "features": features}
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -356,10 +376,12 @@ def export_results(run_dir: str | Path, fmt: str, out: str | Path | None = None)
     """
     if not (Path(run_dir) / "manifest.json").exists():
         raise ResultsError.of("export.not_results", path=run_dir)
-    data = export_bytes(run_dir, fmt)
     out = Path(out) if out is not None else default_export_path(run_dir, fmt)
     if out.is_dir():
         raise ResultsError.of("export.out_is_folder", path=out)
+    if fmt in FORMATS and out.suffix.lower() != FORMATS[fmt]:
+        raise ResultsError.of("export.out_suffix", path=out, fmt=fmt, suffix=FORMATS[fmt])
+    data = export_bytes(run_dir, fmt)
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{out.name}.tmp-", dir=out.parent)
     try:

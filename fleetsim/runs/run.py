@@ -22,7 +22,7 @@ from ..sim.simulate import scenario_design_day, simulate_day
 from .site import charger_metrics, plan_stations
 from ..sim.vpp import VPP_BASIS, vpp_contribution_mw
 
-__all__ = ["Run", "run_scenario", "default_out_dir", "zones_table", "key_figures", "summary_table"]
+__all__ = ["Run", "run_scenario", "default_out_dir", "zones_table", "key_figures"]
 
 log = logging.getLogger(__name__)
 
@@ -219,16 +219,3 @@ def key_figures(tables: dict[str, pd.DataFrame], scenario: Scenario) -> pd.DataF
     return pd.DataFrame({"figure": [r[0] for r in rows], "year": scenario.year,
                          "value": [float(r[1]) for r in rows], "unit": [r[2] for r in rows]})
 
-
-def summary_table(run: Run) -> pd.DataFrame:
-    """Key figures of a run and its target verdicts, one row each (``figure, value, unit``)."""
-    figures = run.tables["figures"]
-    rows = [(f.replace("_", " "), round(v, 2) if abs(v) < 100 else int(round(v)), u)
-            for f, v, u in zip(figures["figure"], figures["value"], figures["unit"], strict=True)]
-    targets = run.tables["targets"]
-    computed = targets[targets["modelled_value"].notna()]
-    counts = computed["verdict"].value_counts()
-    rows.append(("targets met", f"{int(computed['met'].sum())} of {len(computed)} modelled ("
-                 + ", ".join(f"{int(counts.get(v, 0))} {v}" for v in demand.VERDICTS)
-                 + f"; {len(targets)} in the plan)", ""))
-    return pd.DataFrame(rows, columns=["figure", "value", "unit"])

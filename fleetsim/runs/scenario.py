@@ -69,7 +69,8 @@ class SimulationParams(BaseModel):
                                         "fleet simulated on the day types of the year, for the year's energy "
                                         "only (default: the design day's sample, at most energy_sample_max of "
                                         "data/params/simulation.csv)")
-    tariff: TariffParams = Field(default_factory=TariffParams)
+    tariff: TariffParams = Field(default_factory=TariffParams,
+                                 description="charging price levers; null keeps Shenzhen's (data/params/tariffs.csv)")
     progress: bool = Field(True, description="show a progress bar on long runs")
 
 

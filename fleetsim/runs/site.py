@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from szplan import demand as stock_model
+from szplan.data.i18n import Note
 from szplan.data.tables import param
 from szplan.network import load_zones, travel_matrices, zone_graph
 from szplan.network.plan.errors import PlanError
@@ -212,8 +213,8 @@ def _truck_corridors(scenario: Scenario, zone_ids: np.ndarray) -> tuple[pd.DataF
             raise PlanError(f"truck corridors: {err}") from err
         if result.objective >= coverage * total - 1e-9:
             break
-    note = (f"truck corridors: {p} megawatt-charging site(s) cover {result.objective / total:.0%} of heavy battery "
-            f"trucks' round-trip flow between freight sites (range {range_km:.0f} km, {result.status})")
+    note = Note.of("note.truck_corridors", sites=p, share=result.objective / total, range_km=range_km,
+                   status=result.status)
     units = int(param("siting.csv", "truck_corridor_min_dc_units", "units"))
     return pd.DataFrame({"family": "truck_dc", "zone_id": list(result.sites), "min_units": units}), note
 

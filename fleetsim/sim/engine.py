@@ -17,8 +17,9 @@ station is *stranded*, recorded the same way.
 Home charging has no queue (a private pile serves one car) and is settled for every agent after
 the run, from the time it got home and its energy then. Drivers who answer time-of-use prices
 (:mod:`szplan.fleetsim.sim.tariff`) move the charge into the valley when their dwell allows: at home and
-at public AC piles the car is plugged in on arrival and the power flows later; at depots and
-for overnight DC charging the vehicle joins the queue when the valley starts. While the price is
+at public AC piles the car is plugged in on arrival and the power flows later; at depots the
+vehicle joins the queue when the valley starts, and for overnight DC charging at any time in the
+valley that still lets it finish before departure. While the price is
 at its peak they do not fill up at public stations: a top-up between shifts waits for the end of
 the peak if the battery lasts until then, and a charge on the road takes what the rest of the
 day needs.
@@ -39,7 +40,7 @@ from .infrastructure import Infrastructure
 from .params import sim_constants
 from .queues import MonitoredResource
 from .rules import Rules
-from .tariff import deferred_start_min, deferred_start_min_one
+from .tariff import deferred_start_min, deferred_start_min_one, valley_window_spread_min
 
 __all__ = ["FleetModel", "SESSION_COLUMNS", "UNSERVED_COLUMNS"]
 
@@ -340,12 +341,16 @@ class FleetModel:
                     return
                 # every AC pile near home is taken: a DC top-up near home instead
             if self.a.responsive[i]:
-                yield from self._wait_for_valley(i, 60.0, cycle_end)
+                yield from self._wait_for_valley(i, 60.0, cycle_end, timer=False)
             yield from self._seek(i, zone, r.family[i], cycle_end=cycle_end)
 
-    def _wait_for_valley(self, i: int, need_min: float, cycle_end: float):
+    def _wait_for_valley(self, i: int, need_min: float, cycle_end: float, *, timer: bool = True):
+        """Wait for the valley: a depot's timer starts near its first minute; a driver who drives
+        to a DC station goes at any time the valley and the dwell allow."""
+        spread = self.timer_spread if timer else \
+            valley_window_spread_min(self.env.now, cycle_end, need_min, self.valley_public)
         start = deferred_start_min_one(self.env.now, cycle_end, need_min, self.valley_public,
-                                       self.timer_spread * self.a.timer_u[i])
+                                       spread * self.a.timer_u[i])
         if start > self.env.now:
             yield self.env.timeout(start - self.env.now)
 

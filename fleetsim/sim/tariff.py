@@ -4,9 +4,12 @@ Shenzhen charging pays time-of-use electricity prices (``data/params/tariffs.csv
 depot chargers the operators' tariff (``operator_tou``) plus a flat service fee, home piles on a
 time-of-use residential meter ``residential_tou``.
 A driver who *responds* to the prices and whose car stays parked long enough moves the charge
-into the valley period: the charge starts at the valley's start (spread over the first
-``timer_spread_min`` minutes), or as late as still lets it finish before departure. A driver who
-does not respond, or who must drive on, charges at once.
+into the valley period: a timer (home and public AC piles, depots) starts the charge at the
+valley's start (spread over the first ``timer_spread_min`` minutes), or as late as still lets it
+finish before departure. A driver who must drive to a DC station has no timer and no reason to go
+at the valley's first minute: any start that finishes inside the valley and before departure pays
+the valley price, so the start is spread evenly over that window (:func:`valley_window_spread_min`).
+A driver who does not respond, or who must drive on, charges at once.
 
 The share of responding drivers per segment is the share of its charging that moves out of the
 peak at the shipped prices (``charging_behaviour.csv``: ``tou_shift_share``; for private cars
@@ -26,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from szplan.data.tables import read_params
 
 __all__ = ["TariffParams", "tariff_periods", "valley_window_min", "peak_windows_min", "response_shares",
-           "deferred_start_min", "deferred_start_min_one",
+           "deferred_start_min", "deferred_start_min_one", "valley_window_spread_min",
            "period_of_minute", "PUBLIC_TARIFF", "HOME_TARIFF", "HOME_KEY"]
 
 #: tariffs of ``tariffs.csv`` paid by public and depot chargers, and by home piles with a timer
@@ -176,3 +179,17 @@ def deferred_start_min_one(plug_min: float, depart_min: float, need_min: float, 
     else:
         start = (day + v0 if plug_min - day < v0 else day + _DAY_MIN + v0) + spread_min
     return max(min(start, depart_min - need_min), plug_min)
+
+
+def valley_window_spread_min(plug_min: float, depart_min: float, need_min: float,
+                             valley: tuple[float, float]) -> float:
+    """Minutes after the next valley start within which a charge of ``need_min`` can still start
+    and finish inside that valley and before departure (0 when the plug-in is inside a valley or
+    no such start exists)."""
+    v0, v1 = valley
+    day = math.floor(plug_min / _DAY_MIN) * _DAY_MIN
+    if v0 <= plug_min - day < v1:
+        return 0.0
+    start = day + v0 if plug_min - day < v0 else day + _DAY_MIN + v0
+    latest = min(start - v0 + v1, depart_min) - need_min
+    return max(latest - start, 0.0)

@@ -65,29 +65,40 @@ class SitingParams(BaseModel):
 
     model_config = _STRICT
 
-    phase_years: list[_PhaseYear] = Field(default_factory=lambda: [2025, 2030], min_length=1, max_length=21)
-    budget_cny: float = _shipped("budget_cny", ge=0, le=limit("budget_max_cny"))
-    grid_headroom_kw_per_zone: float = _shipped("grid_headroom_kw_per_zone", ge=0, le=limit("grid_headroom_max_kw"))
-    grid_headroom_kw: dict[_ZoneKey, _HeadroomKw] = Field(default_factory=dict)
+    phase_years: list[_PhaseYear] = Field(default_factory=lambda: [2025, 2030], min_length=1, max_length=21,
+                                        description="years whose stations are planned, in order")
+    budget_cny: float = _shipped("budget_cny", ge=0, le=limit("budget_max_cny"),
+                                 description="capital budget of all phases, CNY")
+    grid_headroom_kw_per_zone: float = _shipped("grid_headroom_kw_per_zone", ge=0, le=limit("grid_headroom_max_kw"),
+                                                description="new charging power a zone's grid takes, kW")
+    grid_headroom_kw: dict[_ZoneKey, _HeadroomKw] = Field(default_factory=dict,
+                                                          description="headroom of named zones, kW (zone_id: kW)")
     # a day has 1,440 minutes: a longer wait or drive is no service level
-    max_wait_min: float = _shipped("max_wait_min", gt=0, le=1440)
-    service_share: float = _shipped("service_share", gt=0, lt=1)
-    peak_utilisation: float = _shipped("peak_utilisation", gt=0, le=1)
-    max_access_min: float = _shipped("max_access_min", gt=0, le=1440)
+    max_wait_min: float = _shipped("max_wait_min", gt=0, le=1440, description="longest wait of the service level, min")
+    service_share: float = _shipped("service_share", gt=0, lt=1,
+                                    description="share of arrivals served within max_wait_min")
+    peak_utilisation: float = _shipped("peak_utilisation", gt=0, le=1,
+                                       description="highest planned utilisation of a site in its busiest hour")
+    max_access_min: float = _shipped("max_access_min", gt=0, le=1440,
+                                     description="longest drive to an assigned site, min")
     # costs above the largest budget lose the solver's precision and mean nothing
-    access_cost_cny_per_vehicle_min: float = _shipped("access_cost_cny_per_vehicle_min", ge=0,
-                                                      le=limit("budget_max_cny"))
-    unserved_cost_cny_per_daily_session: float = _shipped("unserved_cost_cny_per_daily_session", gt=0,
-                                                          le=limit("budget_max_cny"))
-    site_fixed_cost_cny: float = _shipped("site_fixed_cost_cny", ge=0, le=limit("budget_max_cny"))
+    access_cost_cny_per_vehicle_min: float = _shipped(
+        "access_cost_cny_per_vehicle_min", ge=0, le=limit("budget_max_cny"),
+        description="cost the plan gives a minute of driving to a site, CNY per daily vehicle")
+    unserved_cost_cny_per_daily_session: float = _shipped(
+        "unserved_cost_cny_per_daily_session", gt=0, le=limit("budget_max_cny"),
+        description="cost the plan gives a daily session left unserved, CNY")
+    site_fixed_cost_cny: float = _shipped("site_fixed_cost_cny", ge=0, le=limit("budget_max_cny"),
+                                          description="cost of opening a new site, CNY")
     max_new_units_per_site: int = Field(default_factory=lambda: int(siting_defaults()["max_new_units_per_site"]),
-                                        ge=1, le=1000)
+                                        ge=1, le=1000, description="most new chargers or dispensers at one site")
     min_integrated_sites: int = Field(default_factory=lambda: int(siting_defaults()["min_integrated_sites"]), ge=0,
-                                      le=1000)
+                                      le=1000, description="integrated energy stations the plan must hold")
     # a solver limit over a day is a mistake, not a plan
-    time_limit_s: float = _shipped("time_limit_s", gt=0, le=86400)
-    relative_gap: float = _shipped("relative_gap", ge=0, lt=1)
-    expressway_service_areas: list[ServiceArea] = Field(default_factory=lambda: list(default_service_areas()))
+    time_limit_s: float = _shipped("time_limit_s", gt=0, le=86400, description="solver time limit per phase, s")
+    relative_gap: float = _shipped("relative_gap", ge=0, lt=1, description="optimality gap at which the solver stops")
+    expressway_service_areas: list[ServiceArea] = Field(default_factory=lambda: list(default_service_areas()),
+                                                        description="service areas that get fast chargers")
     resize_rounds: int = Field(3, ge=0, le=10, description="re-simulation rounds that resize sites")
 
     @field_validator("phase_years")

@@ -32,6 +32,7 @@ import pandas as pd
 from ortools.linear_solver import pywraplp
 
 from ..queueing import erlang_c_wait_quantile, servers_for_service_level
+from szplan.data.i18n import Note
 from szplan.data.tables import param
 
 from ..stations import load_equipment
@@ -210,12 +211,11 @@ def plan_phase(year: int, demand: pd.DataFrame, existing: pd.DataFrame, *, zone_
     _add_integrated(plan, params)
     plan.capex_cny = plan_capex(plan.units, params)
     if unserved_total > 1e-6:
-        plan.notes.append(f"{year}: {unserved_total:,.0f} daily sessions cannot be served within the budget, grid "
-                          f"headroom and {params.max_access_min:g}-minute access limit")
+        plan.notes.append(Note.of("note.unserved", year=year, sessions=unserved_total,
+                                  access_min=params.max_access_min))
     if plan.capex_cny + spent_cny > params.budget_cny * (1 + 1e-9):
-        plan.notes.append(f"{year}: sizing to the service level needs CNY {plan.capex_cny + spent_cny:,.0f}, "
-                          f"over the budget of CNY {params.budget_cny:,.0f} by "
-                          f"CNY {plan.capex_cny + spent_cny - params.budget_cny:,.0f}")
+        plan.notes.append(Note.of("note.over_budget", year=year, needed=plan.capex_cny + spent_cny,
+                                  budget=params.budget_cny, over=plan.capex_cny + spent_cny - params.budget_cny))
     log.info("plan %d: %d sites, gap %.4f, %.1f s", year, units["zone_id"].nunique(), gap, plan.solve_time_s)
     return plan
 
@@ -272,8 +272,8 @@ def _size_by_erlang_c(units: pd.DataFrame, params: SitingParams) -> tuple[pd.Dat
             wait.append(erlang_c_wait_quantile(arrivals_h, row["service_min"], servers, params.service_share)
                         if servers else math.inf)
             if hit_grid:
-                notes.append(f"zone {row['zone_id']}: grid headroom of {params.headroom_kw(row['zone_id']):,.0f} kW "
-                             f"caps the {row['family']} site at {servers} units; the service level needs {need}")
+                notes.append(Note.of("note.grid_cap", zone=row["zone_id"], family=row["family"], units=servers,
+                                     headroom_kw=params.headroom_kw(row["zone_id"]), need=need))
         else:
             util.append(0.0)
             wait.append(0.0)
@@ -347,8 +347,8 @@ def _add_integrated(plan: PhasePlan, params: SitingParams) -> None:
              for z, f, n in chosen]
     plan.units = pd.concat([units, pd.DataFrame(extra)], ignore_index=True)
     if upgraded < lacking:
-        plan.notes.append(f"{plan.year}: only {integrated + upgraded} integrated sites are possible with "
-                          f"{len(supplies)} sites; the plan asks for {params.min_integrated_sites}")
+        plan.notes.append(Note.of("note.integrated", year=plan.year, possible=integrated + upgraded,
+                                  sites=len(supplies), asked=params.min_integrated_sites))
 
 
 def validate_plan(plan: PhasePlan, demand: pd.DataFrame, existing: pd.DataFrame, params: SitingParams,
