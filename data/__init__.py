@@ -1,4 +1,4 @@
-"""Real Shenzhen data shipped with the planner (installed as the package ``shenzhen_data``).
+"""Real Shenzhen data shipped with the planner (installed as ``szplan.data``).
 
 Every file's source and licence are in ``SOURCES.md`` beside this module; every assumed number
 carries its reason in the file that holds it.

@@ -2,28 +2,27 @@
 targets and the inverse problem (the NEV share path needed to reach a target).
 
 ``demand`` sits below ``fleetsim`` and never imports it. Every default parameter is read from
-``data/params`` (see :mod:`demand.params`).
+``data/params`` (see :mod:`szplan.demand.params`). Importing the package loads nothing heavy;
+each name is imported on first use.
 """
-from .energy import energy_by_year
-from .errors import DemandError
-from .inverse import SharePathResult, required_share_path
-from .params import StockParams, load_vehicle_params
-from .stock import project_stock, survival_curve
-from .targets import VERDICTS, calibration_table, evaluate_targets, load_targets, stock_metrics, target_verdict
+from szplan.data.lazy import lazy_names
 
-__all__ = [
-    "StockParams",
-    "project_stock",
-    "survival_curve",
-    "energy_by_year",
-    "load_targets",
-    "stock_metrics",
-    "evaluate_targets",
-    "target_verdict",
-    "VERDICTS",
-    "required_share_path",
-    "SharePathResult",
-    "calibration_table",
-    "load_vehicle_params",
-    "DemandError",
-]
+_LAZY = {
+    "StockParams": ".params",
+    "load_vehicle_params": ".params",
+    "project_stock": ".stock",
+    "survival_curve": ".stock",
+    "energy_by_year": ".energy",
+    "load_targets": ".targets",
+    "stock_metrics": ".targets",
+    "evaluate_targets": ".targets",
+    "target_verdict": ".targets",
+    "VERDICTS": ".targets",
+    "calibration_table": ".targets",
+    "required_share_path": ".inverse",
+    "SharePathResult": ".inverse",
+    "DemandError": ".errors",
+}
+
+__all__ = list(_LAZY)
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)

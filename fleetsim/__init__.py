@@ -11,8 +11,9 @@ command line starts fast and the dashboard's reader never pulls in the engine or
 """
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from szplan.data.lazy import lazy_names
 
 _LAZY = {
     "Scenario": ".runs.scenario",
@@ -22,11 +23,13 @@ _LAZY = {
     "Run": ".runs.run",
     "station_queue": ".sim.queues",
     "QueueResult": ".sim.queues",
+    "FleetsimError": ".errors",
     "ScenarioError": ".errors",
     "ResultsError": ".errors",
 }
 
 __all__ = [*_LAZY, "__version__"]
+_lazy_getattr, __dir__ = lazy_names(__name__, {**_LAZY, "__version__": ""})
 
 
 def __getattr__(name: str) -> Any:
@@ -37,13 +40,4 @@ def __getattr__(name: str) -> Any:
             return version("shenzhen-fleetsim")
         except PackageNotFoundError:  # run from a source tree that was never installed
             return "unknown"
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fleetsim' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+    return _lazy_getattr(name)

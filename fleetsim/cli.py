@@ -23,12 +23,14 @@ TEMPLATE_SECTIONS = ("stock", "network", "simulation", "siting")
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
+    from szplan.data.tables import ParamsError
     from szplan.demand import DemandError
     from szplan.network import NetworkError
 
-    from .errors import ResultsError, ScenarioError
+    from .errors import FleetsimError
 
-    return ScenarioError, DemandError, NetworkError, ResultsError, FileNotFoundError
+    # one base class a package family: fleetsim, demand, network (the plan's errors too), data
+    return FleetsimError, DemandError, NetworkError, ParamsError, FileNotFoundError
 
 
 def _say(args, key: str, **fields) -> None:

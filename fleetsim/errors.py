@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from szplan.data.i18n import Translatable
 
-__all__ = ["ScenarioError", "ResultsError"]
+__all__ = ["FleetsimError", "ScenarioError", "ResultsError"]
 
 
-class ScenarioError(Translatable, ValueError):
+class FleetsimError(Translatable, Exception):
+    """Every error of the fleetsim package: catch this to catch them all."""
+
+
+class ScenarioError(FleetsimError, ValueError):
     """A scenario file or value is wrong: the message names the field and the value.
 
     ``zh`` is the same message in Chinese when it is known (see ``of``)."""
@@ -17,5 +21,5 @@ class ScenarioError(Translatable, ValueError):
         self.zh = zh
 
 
-class ResultsError(Translatable, OSError):
+class ResultsError(FleetsimError, OSError):
     """A results folder cannot be written or read."""

@@ -4,26 +4,27 @@
 graph. ``stations``: equipment types and the existing public chargers. ``growth``: the public
 network of any year 2022-2035 grown to the city's reported totals. ``siting``: OR-Tools
 location models and the Shenzhen station plan.
-"""
-from .errors import NetworkError
-from .growth import assumed_sites, growth_path, stations_of_year
-from .params import NetworkParams
-from .roads import load_street_graph, load_zones, shortest_paths, travel_matrices, zone_graph
-from .stations import equipment_names, existing_stations, load_equipment, new_station_table
 
-__all__ = [
-    "NetworkError",
-    "NetworkParams",
-    "load_zones",
-    "zone_graph",
-    "travel_matrices",
-    "shortest_paths",
-    "load_street_graph",
-    "load_equipment",
-    "equipment_names",
-    "existing_stations",
-    "new_station_table",
-    "stations_of_year",
-    "growth_path",
-    "assumed_sites",
-]
+Importing the package loads nothing heavy; each name is imported on first use.
+"""
+from szplan.data.lazy import lazy_names
+
+_LAZY = {
+    "NetworkError": ".errors",
+    "NetworkParams": ".params",
+    "load_zones": ".roads",
+    "zone_graph": ".roads",
+    "travel_matrices": ".roads",
+    "shortest_paths": ".roads",
+    "load_street_graph": ".roads",
+    "load_equipment": ".stations",
+    "equipment_names": ".stations",
+    "existing_stations": ".stations",
+    "new_station_table": ".stations",
+    "stations_of_year": ".growth",
+    "growth_path": ".growth",
+    "assumed_sites": ".growth",
+}
+
+__all__ = list(_LAZY)
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)

@@ -219,7 +219,7 @@ def stations_of_year(year: int) -> pd.DataFrame:
         ``year`` is not a whole year in 2022-2035.
     """
     if isinstance(year, bool) or not isinstance(year, (int, np.integer)) or not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ValueError(f"year: must be a whole year from {FIRST_YEAR} to {LAST_YEAR} (got {year!r})")
+        raise NetworkError(f"year: must be a whole year from {FIRST_YEAR} to {LAST_YEAR} (got {year!r})")
     return _stations_of_year(int(year)).copy()
 
 
@@ -241,7 +241,7 @@ def assumed_sites(*, lng_vehicles: float | None = None, fcev_vehicles: float | N
         if fleet is None:
             continue
         if isinstance(fleet, bool) or not isinstance(fleet, (int, float, np.number)) or not 0 <= fleet < np.inf:
-            raise ValueError(f"{name}: must be a number >= 0 (got {fleet!r})")
+            raise NetworkError(f"{name}: must be a number >= 0 (got {fleet!r})")
         per = params[f"{name}_per_dispenser" if column != "swap_bay" else f"{name}_per_bay"]
         assumed = sites[column].to_numpy()
         served = assumed.sum() * per

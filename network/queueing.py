@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import math
 
+from .errors import NetworkError
 __all__ = ["erlang_c_wait_probability", "erlang_c_mean_wait", "erlang_c_wait_quantile", "servers_for_service_level"]
 
 
 def _check(arrivals_per_h: float, mean_service_min: float, servers: int) -> float:
     if arrivals_per_h < 0:
-        raise ValueError(f"arrivals_per_h: must be >= 0, got {arrivals_per_h}")
+        raise NetworkError(f"arrivals_per_h: must be >= 0, got {arrivals_per_h}")
     if mean_service_min <= 0:
-        raise ValueError(f"mean_service_min: must be > 0, got {mean_service_min}")
+        raise NetworkError(f"mean_service_min: must be > 0, got {mean_service_min}")
     if servers < 1 or int(servers) != servers:
-        raise ValueError(f"servers: must be a whole number >= 1, got {servers}")
+        raise NetworkError(f"servers: must be a whole number >= 1, got {servers}")
     return arrivals_per_h * mean_service_min / 60.0  # offered load in erlangs
 
 

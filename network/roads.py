@@ -262,9 +262,9 @@ def _read_cache(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
             zone_ids, time, dist = (np.array(data[name]) for name in _CACHE_ARRAYS)
         n = zone_ids.size
         if zone_ids.dtype != np.int64 or time.shape != (n, n) or dist.shape != (n, n) or n == 0:
-            raise ValueError("arrays of the wrong shape or type")
+            raise NetworkError("arrays of the wrong shape or type")
         if not (np.isfinite(time).all() and np.isfinite(dist).all()):
-            raise ValueError("non-finite entries")
+            raise NetworkError("non-finite entries")
     except Exception as exc:  # noqa: BLE001 - any unreadable cache is recomputed, never fatal
         log.warning("travel-time cache %s is unreadable (%s); recomputing", path, exc)
         return None

@@ -17,6 +17,7 @@ import pandas as pd
 
 from szplan.data.tables import param
 
+from ..errors import ScenarioError
 from ..sim.daytypes import DayType, day_types
 from .scenario import Scenario
 from ..sim.simulate import fleet_in_months, simulate_day, year_stations
@@ -60,7 +61,7 @@ def quarter_energy(scenario: Scenario, stock: pd.DataFrame, *, quarter: int = 1,
     weekday and a weekend day with the quarter's weather and fleet, weighted by the quarter's
     weekdays and weekend days in that year (public holidays count as the days they fall on)."""
     if quarter not in (1, 2, 3, 4):
-        raise ValueError(f"quarter: must be 1-4, got {quarter}")
+        raise ScenarioError(f"quarter: must be 1-4, got {quarter}")
     months = tuple(range(3 * quarter - 2, 3 * quarter + 1))
     days, weekdays = quarter_days(scenario.year, quarter)
     stations = year_stations(scenario, stock) if stations is None else stations

@@ -35,6 +35,7 @@ from szplan.network.plan.phase import FAMILY_EQUIPMENT, PhasePlan, plan_capex, p
 from szplan.network.growth import stations_of_year
 from szplan.network.stations import freight_sites, load_equipment, new_station_table, station_kind, zone_of_points
 
+from ..errors import ScenarioError
 from ..sim.infrastructure import station_inventory
 from ..sim.params import duty_params, sim_constants
 from .scenario import Scenario
@@ -262,7 +263,7 @@ def plan_stations(scenario: Scenario, *, progress=None, demand_source: str = "si
     (:func:`demand_from_stock`, no simulation before the plan; the re-simulation check still runs).
     """
     if demand_source not in ("simulation", "stock"):
-        raise ValueError(f"demand_source: 'simulation' or 'stock', got {demand_source!r}")
+        raise ScenarioError(f"demand_source: 'simulation' or 'stock', got {demand_source!r}")
     params = scenario.siting
     zone_ids, time_min, _ = travel_matrices(scenario.network)
     forced, notes = _forced(scenario, zone_ids)

@@ -20,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 from szplan.data import data_path
-from szplan.data.tables import read_params
+from szplan.data.tables import ParamsError, read_params
+
+from ..errors import ScenarioError
 
 from .params import sim_constants
 
@@ -58,7 +60,7 @@ def day_types() -> tuple[DayType, ...]:
     types = tuple(DayType(r.day_type, _months(r.months), bool(r.weekday), int(r.days_per_year))
                   for r in table.itertuples(index=False))
     if sum(t.days_per_year for t in types) != 365:
-        raise ValueError("day_types.csv: days_per_year must add up to 365")
+        raise ParamsError("day_types.csv: days_per_year must add up to 365")
     return types
 
 
@@ -66,13 +68,13 @@ def design_day(name: str = "summer_weekday", month: int | None = None) -> DayTyp
     """The day type ``name`` with the weather of one ``month`` (default: its hottest month)."""
     by_name = {t.name: t for t in day_types()}
     if name not in by_name:
-        raise ValueError(f"design_day: {name!r} is not a day type (choose from {', '.join(by_name)})")
+        raise ScenarioError(f"design_day: {name!r} is not a day type (choose from {', '.join(by_name)})")
     base = by_name[name]
     if month is None:
         temps = monthly_temperature_degc()
         month = max(base.months, key=lambda m: abs(temps[m] - temps.mean()))
     if not 1 <= month <= 12:
-        raise ValueError(f"month: must be 1-12, got {month}")
+        raise ScenarioError(f"month: must be 1-12, got {month}")
     return DayType(base.name, base.months, base.weekday, base.days_per_year, month)
 
 
@@ -87,7 +89,7 @@ def temperature_factor(month: int) -> float:
     """Multiplier on BEV energy use in ``month`` against comfortable weather (heating below
     ``comfort_low_degc``, air conditioning above ``comfort_high_degc``)."""
     if not 1 <= int(month) <= 12:
-        raise ValueError(f"month: must be 1-12, got {month}")
+        raise ScenarioError(f"month: must be 1-12, got {month}")
     t = float(monthly_temperature_degc()[int(month)])
     c = sim_constants()
     heat = c["heating_coeff_per_degc"] * max(0.0, c["comfort_low_degc"] - t)
@@ -110,7 +112,7 @@ def activity_share(segment: str, weekday: bool) -> float:
     parameter = "weekday_active_share" if weekday else "weekend_active_share"
     row = table[(table["segment"] == segment) & (table["parameter"] == parameter)]
     if row.empty:
-        raise ValueError(f"activity.csv: no {parameter} for segment {segment!r}")
+        raise ParamsError(f"activity.csv: no {parameter} for segment {segment!r}")
     return float(row["value"].iloc[0])
 
 

@@ -102,12 +102,12 @@ class FleetModel:
         self.fill_kg_per_min = [x if unit == "kg/min" else 0.0 for x, unit in rates]
         self.swap_min = [x if unit == "min/swap" else 0.0 for x, unit in rates]
         self.res_zone = infra.res_zone.tolist()
-        self.mean_service = infra.res_service_min.astype(float).tolist()
+        self.mean_service_min = infra.res_service_min.astype(float).tolist()
         c = sim_constants()
-        self.balk_wait, self.max_tries = c["balk_wait_min"], int(c["max_station_tries"])
-        self.fuel_handling, self.plug_handling = c["fuel_handling_min"], c["plug_handling_min"]
-        self.patience = c["queue_patience_min"]
-        self.timer_spread = c["timer_spread_min"]
+        self.balk_wait_min, self.max_tries = c["balk_wait_min"], int(c["max_station_tries"])
+        self.fuel_handling_min, self.plug_handling_min = c["fuel_handling_min"], c["plug_handling_min"]
+        self.patience_min = c["queue_patience_min"]
+        self.timer_spread_min = c["timer_spread_min"]
         n = len(agents)
         # store quantities (store, min_store, store_used, store_added) are in each agent's store_unit
         self.store = agents.start_store.astype(float).copy()
@@ -286,7 +286,7 @@ class FleetModel:
             yield from self._plug_ac(i, int(a.work_zone[i]), dwell_end=dwell_end, defer=False)
         elif self.depot_res[i] >= 0:
             yield from self._serve(i, int(self.depot_res[i]), target_soc=self.rules.charge_to_soc[i],
-                                   dwell_end=dwell_end, patience=max(dwell_end - self.env.now, 0.0))
+                                   dwell_end=dwell_end, patience_min=max(dwell_end - self.env.now, 0.0))
         elif self.rules.family[i] is not None:
             yield from self._seek(i, int(a.base_zone[i]), self.rules.family[i], cycle_end=cycle_end,
                                   rest_of_day=self._energy_left_to_drive(i, plan, k, 0.0))
@@ -332,7 +332,7 @@ class FleetModel:
                 need = self._charge_minutes(i, res, 1.0)
                 yield from self._wait_for_valley(i, need, cycle_end)
             yield from self._serve(i, res, target_soc=1.0, dwell_end=cycle_end,
-                                   patience=max(cycle_end - env.now, 0.0))
+                                   patience_min=max(cycle_end - env.now, 0.0))
         elif level < r.end_below[i]:
             zone = int(self.a.base_zone[i])
             if r.end_at_ac[i]:
@@ -347,7 +347,7 @@ class FleetModel:
     def _wait_for_valley(self, i: int, need_min: float, cycle_end: float, *, timer: bool = True):
         """Wait for the valley: a depot's timer starts near its first minute; a driver who drives
         to a DC station goes at any time the valley and the dwell allow."""
-        spread = self.timer_spread if timer else \
+        spread = self.timer_spread_min if timer else \
             valley_window_spread_min(self.env.now, cycle_end, need_min, self.valley_public)
         start = deferred_start_min_one(self.env.now, cycle_end, need_min, self.valley_public,
                                        spread * self.a.timer_u[i])
@@ -358,7 +358,7 @@ class FleetModel:
         power = min(self.power_kw[r], self.rules.max_kw[i])
         cap = self.store_capacity_values[i]
         soc = self.store[i] / cap
-        return charge_minutes_one(soc, max(target_soc, soc), cap, power) + self.plug_handling
+        return charge_minutes_one(soc, max(target_soc, soc), cap, power) + self.plug_handling_min
 
     def _plug_ac(self, i: int, zone: int, *, dwell_end: float, defer: bool):
         """Take a free public AC pile near ``zone`` for the dwell; no queue (a driver who finds
@@ -412,7 +412,7 @@ class FleetModel:
                     # drivers weigh the trip, the queue and how fast the pile charges
                     charge = wanted / min(power_kw[r], max_kw) * 60.0 if res_charges[r] else 0.0
                     res = resources[r]
-                    wait = 0.0 if res.count < res.capacity else res.expected_wait_min(self.mean_service[r])
+                    wait = 0.0 if res.count < res.capacity else res.expected_wait_min(self.mean_service_min[r])
                     score = t + wait + charge
                     if best is None or score < best[0]:
                         best = (score, r, t, km)
@@ -429,12 +429,12 @@ class FleetModel:
             tries += 1
             res = resources[r]
             last = not candidates or tries >= self.max_tries
-            if not last and res.expected_wait_min(self.mean_service[r]) > self.balk_wait:
+            if not last and res.expected_wait_min(self.mean_service_min[r]) > self.balk_wait_min:
                 res.balked += self.weight_list[i]
                 continue
-            patience = min(self.patience, max(cycle_end - self.env.now, 0.0))
+            patience_min = min(self.patience_min, max(cycle_end - self.env.now, 0.0))
             served = yield from self._serve(i, r, target_soc=target_soc, dwell_end=None,
-                                            origin=origin, patience=patience)
+                                            origin=origin, patience_min=patience_min)
             if served:
                 return True
         if not candidates and tries == 0:
@@ -444,18 +444,18 @@ class FleetModel:
         return False
 
     def _serve(self, i: int, r: int, *, target_soc: float, dwell_end: float | None, origin: int | None = None,
-               patience: float | None = None, hold: bool = False, defer: bool = False):
-        """Queue at resource ``r`` (leaving after ``patience`` minutes), take energy up to
+               patience_min: float | None = None, hold: bool = False, defer: bool = False):
+        """Queue at resource ``r`` (leaving after ``patience_min`` minutes), take energy up to
         ``target_soc`` or until ``dwell_end``. ``hold`` keeps the pile until ``dwell_end``;
         ``defer`` moves the power flow into the valley. Returns whether it was served."""
         env, res = self.env, self.resources[r]
         arrive = env.now
         ticket = res.request()
         if ticket is not None:
-            if patience is None:
+            if patience_min is None:
                 yield ticket
             else:
-                yield ticket | env.timeout(patience)
+                yield ticket | env.timeout(patience_min)
                 if not ticket.triggered:
                     res.give_up(ticket)
                     self.reneged[r] += self.weight_list[i]
@@ -470,14 +470,14 @@ class FleetModel:
         elif kind in ("lng", "h2"):  # a tank is always filled up
             fill = self.fill_kg_per_min[r]
             minutes, new_soc, power = (1.0 - soc) * cap / fill, 1.0, fill * 60.0
-            flow_start = start + self.fuel_handling
+            flow_start = start + self.fuel_handling_min
         else:
             power = min(self.power_kw[r], self.rules.max_kw[i])
             minutes = charge_minutes_one(soc, max(target_soc, soc), cap, power)
-            flow_start = start + self.plug_handling
+            flow_start = start + self.plug_handling_min
             if defer and dwell_end is not None:
                 flow_start = deferred_start_min_one(flow_start, dwell_end, minutes, self.valley_public,
-                                                    self.timer_spread * self.a.timer_u[i])
+                                                    self.timer_spread_min * self.a.timer_u[i])
             if dwell_end is not None:
                 minutes = max(0.0, min(minutes, dwell_end - flow_start))
             new_soc = soc_after_one(soc, minutes, cap, power)
@@ -489,7 +489,7 @@ class FleetModel:
         self.store[i] += energy
         self.store_added[i] += energy
         # running mean of occupancy, for drivers' wait estimates
-        self.mean_service[r] += 0.05 * (release - start - self.mean_service[r])
+        self.mean_service_min[r] += 0.05 * (release - start - self.mean_service_min[r])
         self.sessions.append((i, r, kind, arrive, start, flow_start, flow_end, env.now, energy, power,
                               env.now if dwell_end is None else max(dwell_end, env.now), soc,
                               self.res_zone[r] if origin is None else origin))
@@ -510,10 +510,10 @@ class FleetModel:
         cap = a.store_capacity[idx]
         soc = self.store[idx] / cap
         depart = a.blocks[idx, 0, 0] + _DAY_MIN
-        plug = self.home_at[idx] + self.plug_handling
+        plug = self.home_at[idx] + self.plug_handling_min
         need = charge_minutes(soc, 1.0, cap, power)
         start = np.where(a.responsive[idx], deferred_start_min(plug, depart, need, self.valley_home,
-                                                               self.timer_spread * a.timer_u[idx]), plug)
+                                                               self.timer_spread_min * a.timer_u[idx]), plug)
         minutes = np.minimum(need, np.maximum(depart - start, 0.0))
         energy = (soc_after(soc, minutes, cap, power) - soc) * cap
         self.store[idx] += energy

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from ..errors import ScenarioError
+
 __all__ = ["MonitoredResource", "QueueResult", "station_queue"]
 
 
@@ -32,7 +34,7 @@ class MonitoredResource:
 
     def __init__(self, env: simpy.Environment, capacity: int):
         if capacity < 1:
-            raise ValueError(f"capacity: must be >= 1, got {capacity}")
+            raise ScenarioError(f"capacity: must be >= 1, got {capacity}")
         self._env = env
         self.capacity = int(capacity)
         self.count = 0                      # servers in use
@@ -117,13 +119,13 @@ def station_queue(arrivals_per_h: float, mean_service_min: float, servers: int, 
     first ``warmup_h`` hours are discarded (the queue starts empty).
     """
     if arrivals_per_h <= 0:
-        raise ValueError(f"arrivals_per_h: must be > 0, got {arrivals_per_h}")
+        raise ScenarioError(f"arrivals_per_h: must be > 0, got {arrivals_per_h}")
     if mean_service_min <= 0:
-        raise ValueError(f"mean_service_min: must be > 0, got {mean_service_min}")
+        raise ScenarioError(f"mean_service_min: must be > 0, got {mean_service_min}")
     if servers < 1 or int(servers) != servers:
-        raise ValueError(f"servers: must be a whole number >= 1, got {servers}")
+        raise ScenarioError(f"servers: must be a whole number >= 1, got {servers}")
     if hours <= warmup_h:
-        raise ValueError(f"hours: must exceed warmup_h ({warmup_h}), got {hours}")
+        raise ScenarioError(f"hours: must exceed warmup_h ({warmup_h}), got {hours}")
     arrivals_rng, service_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
     env = simpy.Environment()
     station = MonitoredResource(env, int(servers))

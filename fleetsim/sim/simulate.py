@@ -12,6 +12,8 @@ import pandas as pd
 
 from szplan.network import travel_matrices
 
+from ..errors import ScenarioError
+
 from .agents import draw_agents
 from .daytypes import DayType, annual_active_days, design_day
 from .engine import FleetModel
@@ -43,7 +45,8 @@ def fleet_of_year(stock: pd.DataFrame, year: int) -> pd.DataFrame:
     """``segment, powertrain, vehicles`` in ``year`` from a stock table."""
     rows = stock[stock["year"] == year]
     if rows.empty:
-        raise ValueError(f"year: {year} is outside the stock projection ({stock['year'].min()}-{stock['year'].max()})")
+        first, last = stock["year"].min(), stock["year"].max()
+        raise ScenarioError(f"year: {year} is outside the stock projection ({first}-{last})")
     return rows[["segment", "powertrain", "vehicles"]].reset_index(drop=True)
 
 

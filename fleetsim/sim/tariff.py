@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from szplan.data.tables import read_params
+from szplan.data.tables import ParamsError, read_params
 
 __all__ = ["TariffParams", "tariff_periods", "valley_window_min", "peak_windows_min", "response_shares",
            "deferred_start_min", "deferred_start_min_one", "valley_window_spread_min",
@@ -71,7 +71,7 @@ def tariff_periods(tariff: str, month: int) -> pd.DataFrame:
     table = _table()
     rows = table[(table["tariff"] == tariff) & table["months"].map(lambda m: month in _months(m))]
     if rows.empty:
-        raise ValueError(f"tariff: no {tariff!r} periods for month {month} in tariffs.csv")
+        raise ParamsError(f"tariff: no {tariff!r} periods for month {month} in tariffs.csv")
     out = pd.DataFrame({"period": rows["period"].to_numpy(), "start_min": rows["start_h"].to_numpy(float) * 60,
                         "end_min": rows["end_h"].to_numpy(float) * 60,
                         "price_cny_per_kwh": rows["price_cny_per_kwh"].to_numpy(float)})
@@ -91,7 +91,7 @@ def valley_window_min(tariff: str, month: int) -> tuple[float, float]:
     periods = tariff_periods(tariff, month)
     valley = periods[periods["period"] == "valley"]
     if valley.empty:
-        raise ValueError(f"tariff: {tariff!r} has no valley period in month {month}")
+        raise ParamsError(f"tariff: {tariff!r} has no valley period in month {month}")
     longest = valley.loc[(valley["end_min"] - valley["start_min"]).idxmax()]
     return float(longest["start_min"]), float(longest["end_min"])
 

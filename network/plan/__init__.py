@@ -8,8 +8,7 @@ imported on first use.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from szplan.data.lazy import lazy_names
 
 _LAZY = {
     "ServiceArea": ".params",
@@ -20,16 +19,4 @@ _LAZY = {
 }
 
 __all__ = list(_LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)

@@ -19,6 +19,10 @@ capital budget:
 After the solve each site is sized exactly by Erlang C (95% of arrivals wait ≤ 10 min by
 default), and the plan is brought to the required number of integrated sites (two or more
 supplies) by the cheapest additions. :func:`validate_plan` checks a plan without the solver.
+
+:func:`plan_phase` builds the model (``_build_model``), solves it with the library's solver
+wrapper (:mod:`szplan.network.siting.mip`), reads the sites from the solution (``_extract``) and
+sizes them (``_size_by_erlang_c``, ``_add_integrated``).
 """
 from __future__ import annotations
 
@@ -35,6 +39,8 @@ from ..queueing import erlang_c_wait_quantile, servers_for_service_level
 from szplan.data.i18n import Note
 from szplan.data.tables import param
 
+from ..siting import mip
+from ..siting.errors import SitingError
 from ..stations import load_equipment
 from .errors import PlanError
 from .params import SitingParams
@@ -104,26 +110,64 @@ def plan_phase(year: int, demand: pd.DataFrame, existing: pd.DataFrame, *, zone_
     """
     _check_demand(demand)
     start = time.perf_counter()
-    index = {int(z): k for k, z in enumerate(zone_ids)}
-    equipment = load_equipment()
     demand = demand[demand["arrivals_per_day"] > 0].reset_index(drop=True)
     forced = forced if forced is not None else pd.DataFrame(columns=["family", "zone_id", "min_units"])
     have = existing.groupby(["family", "zone_id"])["units"].sum().to_dict()
+    model = _build_model(demand, have, forced, zone_ids=zone_ids, time_min=time_min, params=params,
+                         spent_cny=spent_cny)
+    try:
+        outcome = mip.solve(model.solver, time_limit_s=params.time_limit_s, what=f"plan {year}",
+                            allow_infeasible=True, gap=params.relative_gap)
+    except SitingError as err:  # no solution within the time limit
+        raise PlanError(str(err)) from err
+    if outcome.infeasible:
+        raise PlanError(_infeasible_reason(demand, forced, params, spent_cny, year))
+    objective = outcome.objective
+    gap = mip.relative_gap(outcome.objective, outcome.bound, optimal=outcome.optimal)
+    units, unserved_total = _extract(model, have, params)
+    units, sizing_notes = _size_by_erlang_c(units, params)
+    plan = PhasePlan(year, units, "optimal" if gap == 0.0 else "feasible", gap, objective, 0.0, unserved_total,
+                     time.perf_counter() - start, notes=sizing_notes)
+    _add_integrated(plan, params)
+    plan.capex_cny = plan_capex(plan.units, params)
+    if unserved_total > 1e-6:
+        plan.notes.append(Note.of("note.unserved", year=year, sessions=unserved_total,
+                                  access_min=params.max_access_min))
+    if plan.capex_cny + spent_cny > params.budget_cny * (1 + 1e-9):
+        plan.notes.append(Note.of("note.over_budget", year=year, needed=plan.capex_cny + spent_cny,
+                                  budget=params.budget_cny, over=plan.capex_cny + spent_cny - params.budget_cny))
+    log.info("plan %d: %d sites, gap %.4f, %.1f s", year, units["zone_id"].nunique(), gap, plan.solve_time_s)
+    return plan
 
-    solver = pywraplp.Solver.CreateSolver("SCIP")
-    if solver is None:
-        raise PlanError("the SCIP solver is not available in this OR-Tools build")
+
+@dataclass
+class _PhaseModel:
+    """The phase's mixed-integer model and the variables its solution is read from."""
+
+    solver: pywraplp.Solver
+    #: (family, zone) -> (new units, site opened)
+    sites: dict[tuple[str, int], tuple[pywraplp.Variable, pywraplp.Variable]] = field(default_factory=dict)
+    #: (family, zone) -> (assignment share, busiest-hour erlangs, demand row) of the demand it serves
+    loads: dict[tuple[str, int], list] = field(default_factory=dict)
+    #: (unserved share, daily arrivals) of every demand row
+    unserved: list = field(default_factory=list)
+
+
+def _build_model(demand: pd.DataFrame, have: dict, forced: pd.DataFrame, *, zone_ids: np.ndarray,
+                 time_min: np.ndarray, params: SitingParams, spent_cny: float) -> _PhaseModel:
+    """Sites, assignments, capacity, grid, budget and forced sites (module docstring)."""
+    index = {int(z): k for k, z in enumerate(zone_ids)}
+    equipment = load_equipment()
+    solver = mip.new_solver()
+    solver.SetNumThreads(1)
+    model = _PhaseModel(solver)
     cost = solver.Objective()
     budget = solver.Constraint(-solver.infinity(), params.budget_cny - spent_cny, "budget")
     grid: dict[int, pywraplp.Constraint] = {}
-    sites: dict[tuple[str, int], tuple] = {}
-    x: dict[tuple[str, int, int], pywraplp.Variable] = {}
-    unserved = []
-    loads: dict[tuple[str, int], list] = {}
 
     def site(family: str, zone: int):
         key = (family, zone)
-        if key not in sites:
+        if key not in model.sites:
             unit_cost = float(equipment.at[FAMILY_EQUIPMENT[family], "capex_cny"])
             # unit counts are continuous here: Erlang C sizes every site exactly afterwards
             n = solver.NumVar(0, params.max_new_units_per_site, f"n_{family}_{zone}")
@@ -138,8 +182,8 @@ def plan_phase(year: int, demand: pd.DataFrame, existing: pd.DataFrame, *, zone_
                 if zone not in grid:
                     grid[zone] = solver.Constraint(-solver.infinity(), params.headroom_kw(zone), f"grid_{zone}")
                 grid[zone].SetCoefficient(n, float(equipment.at[FAMILY_EQUIPMENT[family], "rate"]))
-            sites[key] = (n, y)
-        return sites[key]
+            model.sites[key] = (n, y)
+        return model.sites[key]
 
     for row in demand.itertuples(index=False):
         i = index[int(row.zone_id)]
@@ -149,19 +193,18 @@ def plan_phase(year: int, demand: pd.DataFrame, existing: pd.DataFrame, *, zone_
         u = solver.NumVar(0.0, 1.0, f"u_{row.family}_{row.zone_id}")
         share.SetCoefficient(u, 1.0)
         cost.SetCoefficient(u, params.unserved_cost_cny_per_daily_session * row.arrivals_per_day)
-        unserved.append((u, row.arrivals_per_day))
+        model.unserved.append((u, row.arrivals_per_day))
         for j in reach:
             zone = int(zone_ids[j])
             site(row.family, zone)
             var = solver.NumVar(0.0, 1.0, f"x_{row.family}_{row.zone_id}_{zone}")
-            x[(row.family, int(row.zone_id), zone)] = var
             if have.get((row.family, zone), 0) <= 0:  # the strong facility-location cut
-                solver.Add(var <= sites[(row.family, zone)][1])
+                solver.Add(var <= model.sites[(row.family, zone)][1])
             share.SetCoefficient(var, 1.0)
             cost.SetCoefficient(var, params.access_cost_cny_per_vehicle_min * row.arrivals_per_day * time_min[i, j])
-            loads.setdefault((row.family, zone), []).append((var, erlangs, row))
-    for (family, zone), terms in loads.items():
-        n, _ = sites[(family, zone)]
+            model.loads.setdefault((row.family, zone), []).append((var, erlangs, row))
+    for (family, zone), terms in model.loads.items():
+        n, _ = model.sites[(family, zone)]
         cap = solver.Constraint(-solver.infinity(), params.peak_utilisation * have.get((family, zone), 0.0), "cap")
         for var, erlangs, _ in terms:
             cap.SetCoefficient(var, erlangs)
@@ -173,21 +216,16 @@ def plan_phase(year: int, demand: pd.DataFrame, existing: pd.DataFrame, *, zone_
         solver.Add(y == 1)
         solver.Add(n >= int(row.min_units))
     cost.SetMinimization()
-    solver.SetTimeLimit(int(params.time_limit_s * 1000))
-    solver.SetNumThreads(1)
-    mip = pywraplp.MPSolverParameters()
-    mip.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, params.relative_gap)
-    status = solver.Solve(mip)
-    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        raise PlanError(_infeasible_reason(demand, forced, params, spent_cny, year))
-    objective = solver.Objective().Value()
-    bound = solver.Objective().BestBound()
-    gap = 0.0 if status == pywraplp.Solver.OPTIMAL else abs(objective - bound) / max(abs(objective), 1e-9)
+    return model
 
+
+def _extract(model: _PhaseModel, have: dict, params: SitingParams) -> tuple[pd.DataFrame, float]:
+    """The solved sites (units rounded up within the grid headroom) and the unserved sessions."""
+    equipment = load_equipment()
     rows = []
     kw_used: dict[int, float] = {}
-    for (family, zone), (n, _) in sorted(sites.items()):
-        terms = loads.get((family, zone), [])
+    for (family, zone), (n, _) in sorted(model.sites.items()):
+        terms = model.loads.get((family, zone), [])
         arrivals = sum(var.solution_value() * r.arrivals_per_day for var, _, r in terms)
         erlangs = sum(var.solution_value() * e for var, e, _ in terms)
         new = int(math.ceil(n.solution_value() - 1e-6))
@@ -204,20 +242,7 @@ def plan_phase(year: int, demand: pd.DataFrame, existing: pd.DataFrame, *, zone_
                      "arrivals_per_day": arrivals, "peak_erlangs": erlangs, "service_min": service})
     units = pd.DataFrame(rows, columns=["family", "zone_id", "new_units", "existing_units", "arrivals_per_day",
                                         "peak_erlangs", "service_min"])
-    units, sizing_notes = _size_by_erlang_c(units, params)
-    unserved_total = max(0.0, sum(u.solution_value() * a for u, a in unserved))
-    plan = PhasePlan(year, units, "optimal" if gap == 0.0 else "feasible", gap, objective, 0.0, unserved_total,
-                     time.perf_counter() - start, notes=sizing_notes)
-    _add_integrated(plan, params)
-    plan.capex_cny = plan_capex(plan.units, params)
-    if unserved_total > 1e-6:
-        plan.notes.append(Note.of("note.unserved", year=year, sessions=unserved_total,
-                                  access_min=params.max_access_min))
-    if plan.capex_cny + spent_cny > params.budget_cny * (1 + 1e-9):
-        plan.notes.append(Note.of("note.over_budget", year=year, needed=plan.capex_cny + spent_cny,
-                                  budget=params.budget_cny, over=plan.capex_cny + spent_cny - params.budget_cny))
-    log.info("plan %d: %d sites, gap %.4f, %.1f s", year, units["zone_id"].nunique(), gap, plan.solve_time_s)
-    return plan
+    return units, max(0.0, sum(u.solution_value() * a for u, a in model.unserved))
 
 
 def _infeasible_reason(demand, forced, params: SitingParams, spent: float, year: int) -> str:

@@ -56,44 +56,46 @@ infeasibility and failed validation raise :class:`SitingError` (a
 Runs are deterministic: SCIP runs single-threaded with default seeds and the
 heuristics break ties by input order.  Readers for the benchmark formats
 (OR-Library p-median and capacitated warehouse files, the 25-node FRLM
-network) live in :mod:`network.siting.instances`.
+network) live in :mod:`szplan.network.siting.instances`. Importing the package
+loads no solver: each name is imported on first use.
 """
 
-from .errors import SitingError
-from .facility import capacitated_facility_location
-from .frlm import frlm
-from .greedy import (
-    greedy_facility_location,
-    greedy_frlm,
-    greedy_max_covering,
-    greedy_p_median,
-)
-from .median import max_covering, p_median
-from .result import SitingResult
-from .validate import (
-    frlm_coverage,
-    round_trip_feasible,
-    validate_facility_location,
-    validate_frlm,
-    validate_max_covering,
-    validate_p_median,
-)
+from __future__ import annotations
 
-__all__ = [
-    "SitingError",
-    "SitingResult",
-    "capacitated_facility_location",
-    "frlm",
-    "frlm_coverage",
-    "greedy_facility_location",
-    "greedy_frlm",
-    "greedy_max_covering",
-    "greedy_p_median",
-    "max_covering",
-    "p_median",
-    "round_trip_feasible",
-    "validate_facility_location",
-    "validate_frlm",
-    "validate_max_covering",
-    "validate_p_median",
-]
+import importlib
+from typing import Any
+
+# the library imports nothing else of the project, so it keeps its own lazy loader
+_LAZY = {
+    "SitingError": ".errors",
+    "SitingResult": ".result",
+    "capacitated_facility_location": ".facility",
+    "frlm": ".frlm",
+    "p_median": ".median",
+    "max_covering": ".median",
+    "greedy_facility_location": ".greedy",
+    "greedy_frlm": ".greedy",
+    "greedy_max_covering": ".greedy",
+    "greedy_p_median": ".greedy",
+    "frlm_coverage": ".validate",
+    "round_trip_feasible": ".validate",
+    "validate_facility_location": ".validate",
+    "validate_frlm": ".validate",
+    "validate_max_covering": ".validate",
+    "validate_p_median": ".validate",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _mip
+from . import mip
 from .errors import SitingError
 
 __all__: list[str] = []
@@ -148,11 +148,11 @@ def _relaxation(weighted: np.ndarray, p: int, must_open: np.ndarray, levels: Lev
     """
     order = np.argsort(weighted, axis=1, kind="stable")
     ranked = np.take_along_axis(weighted, order, axis=1)
-    solver = _mip.new_lp_solver()
+    solver = mip.new_lp_solver()
     y, theta = _master(solver, weighted, p, must_open, integer=False)
     _add_cuts(solver, y, theta, weighted, np.asarray(levels.rows, dtype=int), np.asarray(levels.values))
     while True:
-        value = _mip.solve_lp(solver, what="p_median")
+        value = mip.solve_lp(solver, what="p_median")
         if value is None:
             return None
         y_val = np.array([var.solution_value() for var in y])
@@ -265,7 +265,7 @@ def solve_levels(
         remaining = None if deadline is None else deadline - time.perf_counter()
         if remaining is not None and remaining <= 0:
             break
-        solver = _mip.new_solver(scip_params=_SCIP_PARAMS)
+        solver = mip.new_solver(scip_params=_SCIP_PARAMS)
         y, theta = _master(solver, weighted, p, must_open, integer=True)
         _add_cuts(solver, y, theta, weighted, np.asarray(levels.rows, dtype=int), np.asarray(levels.values))
         # A complete starting solution: SCIP ignores hints that leave most
@@ -273,7 +273,7 @@ def solve_levels(
         start = np.isin(np.arange(m), best_cols)
         solver.SetHint(y + theta, start.astype(float).tolist() + weighted[:, start].min(axis=1).tolist())
         try:
-            outcome = _mip.solve(solver, time_limit_s=remaining, what="p_median", allow_infeasible=True)
+            outcome = mip.solve(solver, time_limit_s=remaining, what="p_median", allow_infeasible=True)
         except SitingError:
             if remaining is None:
                 raise

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _mip
+from . import mip
 from ._inputs import as_matrix, as_vector, check_time_limit, fmt, sort_ids
 from .errors import SitingError
 from .result import SitingResult
@@ -146,7 +146,7 @@ def capacitated_facility_location(
     time_limit_s = check_time_limit(time_limit_s)
     data = prepare(fixed_cost, capacity, demand, assign_cost, single_source=bool(single_source))
     n, m = data.assign_cost.shape
-    solver = _mip.new_solver()
+    solver = mip.new_solver()
     y = [solver.BoolVar(f"y[{j}]") for j in range(m)]
     make = solver.BoolVar if single_source else (lambda name: solver.NumVar(0.0, 1.0, name))
     x = [[make(f"x[{i},{j}]") for j in range(m)] for i in range(n)]
@@ -173,7 +173,7 @@ def capacitated_facility_location(
         f"single_source: the {n} demands (total {fmt(data.demand.sum())}) cannot be packed into "
         f"the site capacities (total {fmt(data.capacity.sum())})"
     )
-    outcome = _mip.solve(solver, time_limit_s=time_limit_s, what="cfl", infeasible=infeasible)
+    outcome = mip.solve(solver, time_limit_s=time_limit_s, what="cfl", infeasible=infeasible)
     open_cols = np.array([j for j in range(m) if y[j].solution_value() > 0.5], dtype=int)
     alloc = np.array([[x[i][j].solution_value() for j in range(m)] for i in range(n)])
     alloc[:, np.setdiff1d(np.arange(m), open_cols)] = 0.0
@@ -186,7 +186,7 @@ def capacitated_facility_location(
     info = {"solver": "SCIP", "single_source": bool(single_source), "solver_time_s": outcome.wall_time_s}
     result = cfl_result(data, open_cols, alloc, method="exact", status=status, gap=0.0,
                         bound=outcome.bound, started=started, info=info)
-    gap = _mip.relative_gap(result.objective, outcome.bound, optimal=outcome.optimal)
+    gap = mip.relative_gap(result.objective, outcome.bound, optimal=outcome.optimal)
     log.info("cfl (single_source=%s): cost %.6f, %d sites open (%s)",
              single_source, result.objective, open_cols.size, status)
     return replace(result, gap=gap)

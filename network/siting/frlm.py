@@ -26,7 +26,7 @@ from dataclasses import replace
 import networkx as nx
 import pandas as pd
 
-from . import _mip
+from . import mip
 from ._inputs import check_count, check_scalar, check_time_limit, sort_ids
 from ._trips import Trip, arc_cover_sets, build_trips
 from .errors import SitingError
@@ -130,7 +130,7 @@ def frlm(
     time_limit_s = check_time_limit(time_limit_s)
     nodes, trips, cover_sets = prepare(graph, od, range_km, p)
     # The models are tiny; SCIP's root restarts cost more than they save.
-    solver = _mip.new_solver(scip_params="presolving/maxrestarts = 0")
+    solver = mip.new_solver(scip_params="presolving/maxrestarts = 0")
     x = {k: solver.BoolVar(f"x[{i}]") for i, k in enumerate(nodes)}
     card = solver.Constraint(p, p)
     for var in x.values():
@@ -149,7 +149,7 @@ def frlm(
                 row.SetCoefficient(x[k], 1)
             n_rows += 1
     objective.SetMaximization()
-    outcome = _mip.solve(solver, time_limit_s=time_limit_s, what="frlm")
+    outcome = mip.solve(solver, time_limit_s=time_limit_s, what="frlm")
     stations = {k for k, var in x.items() if var.solution_value() > 0.5}
     info = {
         "solver": "SCIP",
@@ -168,6 +168,6 @@ def frlm(
         started=started,
         info=info,
     )
-    gap = _mip.relative_gap(result.objective, outcome.bound, optimal=outcome.optimal)
+    gap = mip.relative_gap(result.objective, outcome.bound, optimal=outcome.optimal)
     log.info("frlm p=%d range=%g km: covered flow %.6g (%s)", p, range_km, result.objective, result.status)
     return replace(result, gap=gap)

@@ -21,6 +21,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .errors import SitingError
+
 __all__ = [
     "CapInstance",
     "PMedInstance",
@@ -138,7 +140,7 @@ def read_cap(path: str | Path) -> CapInstance:
     pos += 2 * m
     block = np.asarray(tokens[pos : pos + n * (m + 1)], dtype=float)
     if block.size != n * (m + 1):
-        raise ValueError(f"{path.name}: expected {n * (m + 1)} customer values, got {block.size}")
+        raise SitingError(f"{path.name}: expected {n * (m + 1)} customer values, got {block.size}")
     block = block.reshape(n, m + 1)
     return CapInstance(
         name=path.stem,

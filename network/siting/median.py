@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _mip
+from . import mip
 from ._inputs import as_matrix, as_vector, check_count, check_scalar, check_time_limit, sort_ids
 from ._heuristics import interchange, median_greedy_columns
 from ._lagrange import is_integral, reduce_sites
@@ -152,7 +152,7 @@ def p_median(
     # its bound is global only up to the incumbent's value.
     bound = min(max(outcome.bound, red.lower_bound), upper)
     status = "optimal" if outcome.optimal else "feasible"
-    gap = _mip.relative_gap(result.objective, bound, optimal=outcome.optimal)
+    gap = mip.relative_gap(result.objective, bound, optimal=outcome.optimal)
     log.info("p_median p=%d: objective %.6g, %d of %d sites kept, %d distance levels (%s)",
              p, result.objective, kept.size, len(cols), outcome.n_levels, status)
     return replace(result, status=status, gap=gap, bound=bound, solve_time_s=time.perf_counter() - started)
@@ -194,7 +194,7 @@ def max_covering(
     arr, rows, cols, w = prepare(cost, p, weights)
     radius = check_scalar("radius", radius)
     covers = arr <= radius
-    solver = _mip.new_solver()
+    solver = mip.new_solver()
     y = [solver.BoolVar(f"y[{j}]") for j in range(len(cols))]
     card = solver.Constraint(p, p)
     for var in y:
@@ -208,12 +208,12 @@ def max_covering(
         for j in np.flatnonzero(covers[i]):
             ct.SetCoefficient(y[j], 1)
     objective.SetMaximization()
-    outcome = _mip.solve(solver, time_limit_s=time_limit_s, what="max_covering")
+    outcome = mip.solve(solver, time_limit_s=time_limit_s, what="max_covering")
     chosen = np.array([j for j, var in enumerate(y) if var.solution_value() > 0.5], dtype=int)
     result = covering_result(arr, rows, cols, w, chosen, radius, method="exact",
                              status="optimal" if outcome.optimal else "feasible",
                              bound=outcome.bound, started=started, info={"solver": "SCIP"})
-    gap = _mip.relative_gap(result.objective, outcome.bound, optimal=outcome.optimal)
+    gap = mip.relative_gap(result.objective, outcome.bound, optimal=outcome.optimal)
     log.info("max_covering p=%d radius=%g: covered %.6g (%s)", p, radius, result.objective, result.status)
     return replace(result, gap=gap)
 

@@ -15,7 +15,7 @@ from ortools.linear_solver import pywraplp
 
 from .errors import SitingError
 
-__all__: list[str] = []
+__all__ = ["MipOutcome", "new_solver", "new_lp_solver", "solve_lp", "solve", "relative_gap"]
 
 log = logging.getLogger(__name__)
 
@@ -74,18 +74,19 @@ def solve(
     what: str,
     infeasible: str | None = None,
     allow_infeasible: bool = False,
+    gap: float = _RELATIVE_GAP,
 ) -> MipOutcome:
     """Solve and translate the status; raise :class:`SitingError` when no solution.
 
     ``infeasible`` is the message used if the model proves infeasible; callers
     pass one that names the argument and the shortfall.  With
     ``allow_infeasible`` an infeasible model is reported in the outcome
-    instead.
+    instead. ``gap`` is the relative gap at which SCIP may stop (default: a proof of optimality).
     """
     if time_limit_s is not None:
         solver.SetTimeLimit(max(1, int(math.ceil(time_limit_s * 1000))))
     params = pywraplp.MPSolverParameters()
-    params.SetDoubleParam(params.RELATIVE_MIP_GAP, _RELATIVE_GAP)
+    params.SetDoubleParam(params.RELATIVE_MIP_GAP, gap)
     status = solver.Solve(params)
     wall = solver.wall_time() / 1000.0
     log.debug("%s: SCIP status %s in %.3f s", what, status, wall)
