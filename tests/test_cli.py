@@ -89,6 +89,8 @@ def test_default_folders_say_what_was_run():
     assert len({plain, plan, stock}) == 3
     assert plain.name == "shenzhen-2030-seed7" and plan.name == "shenzhen-2030-plan-seed7"
     assert stock.name == "shenzhen-2030-plan-stock-seed7"
+    sampled = scenario.model_copy(update={"simulation": scenario.simulation.model_copy(update={"sample": 0.01})})
+    assert default_out_dir(sampled, 7, plan=True).name == "shenzhen-2030-plan-sample0.01-seed7"
 
 
 def test_progress_lines_off_a_terminal(capsys):

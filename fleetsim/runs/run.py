@@ -33,11 +33,14 @@ def default_out_dir(scenario: Scenario, seed: int, *, plan: bool = False,
 
     ``results/<scenario>-seed<N>`` for a plain run; ``results/<scenario>-plan-seed<N>`` for a run
     with the station plan (``fleetsim site``) and ``results/<scenario>-plan-stock-seed<N>`` when
-    the plan's demand came from the stock model, so that neither replaces the other.
+    the plan's demand came from the stock model; a sampled fleet adds ``-sample<F>``, so that no
+    run replaces another of a different kind.
     """
     parts = [scenario.name]
     if plan:
         parts.append("plan" if demand_source == "simulation" else f"plan-{demand_source}")
+    if scenario.simulation.sample < 1:
+        parts.append(f"sample{scenario.simulation.sample:g}")
     return Path("results") / f"{'-'.join(parts)}-seed{seed}"
 
 
