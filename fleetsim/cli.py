@@ -82,6 +82,8 @@ def _cmd_run(args, *, site: bool = False) -> int:
                            demand_source=demand_source)
     _say(args, "cli.key_figures")
     print(figure_table(run.tables["figures"], args.lang).to_string(index=False))
+    if scenario.simulation.sample < 1:
+        _say(args, "cli.sampled", sample=scenario.simulation.sample)
     print()
     _print_targets(args, run.tables["targets"])
     if site:

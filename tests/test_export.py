@@ -96,6 +96,21 @@ def test_district_summary_by_hand(plan_run):
     assert list(only_2025.index) == ["Futian", "total"] and only_2025.loc["Futian", "dc_120kw"] == 4
 
 
+def test_a_simulated_planned_site_is_one_point(plan_run, tmp_path):
+    """A site run's station table holds the planned sites it simulated: the point layer draws
+    each of them once, as planned (one row per phase year), not also as a station."""
+    out, a, _ = plan_run
+    twice = tmp_path / "twice"
+    shutil.copytree(out, twice)
+    stations = read_table(twice, "stations")
+    extra = stations.iloc[[0]].assign(station_id=f"plan-{a}", source="plan")
+    pd.concat([stations, extra], ignore_index=True).to_parquet(twice / "stations.parquet")
+    features = json.loads(export_bytes(twice, "geojson"))["features"]
+    layers = [f["properties"]["layer"] for f in features if f["properties"]["station_id"] == f"plan-{a}"]
+    assert layers == ["planned", "planned"]  # its 2025 and 2030 rows
+    assert len(features) == len(stations) + 3
+
+
 def test_export_districts_count_the_sites_of_the_simulated_year(plan_run, tmp_path):
     """The run's served demand is that of the simulated year: a 2025 run's district table holds
     the 2025 site only (Futian, 4 DC 120 kW), as the CLI and the Stations page show it."""

@@ -246,11 +246,14 @@ def _restamp(data: bytes) -> bytes:
 
 
 def _features(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Existing stations and planned sites as one point layer (``layer`` says which)."""
-    parts = [tables["stations"].assign(layer="station")]
+    """Existing stations and planned sites as one point layer (``layer`` says which); a planned
+    site the run simulated is drawn once, as planned (its use is in the stations table)."""
+    stations = tables["stations"]
+    parts = [stations.assign(layer="station")]
     if "plan" in tables:
         plan = tables["plan"].rename(columns={"site": "station_id"})
-        parts.append(plan.assign(layer="planned", source="plan"))
+        parts = [stations[~stations["station_id"].isin(plan["station_id"])].assign(layer="station"),
+                 plan.assign(layer="planned", source="plan")]
     return pd.concat(parts, ignore_index=True)
 
 

@@ -214,8 +214,8 @@ def _truck_corridors(scenario: Scenario, zone_ids: np.ndarray) -> tuple[pd.DataF
             raise PlanError(f"truck corridors: {err}") from err
         if result.objective >= coverage * total - 1e-9:
             break
-    note = Note.of("note.truck_corridors", sites=p, share=result.objective / total, range_km=range_km,
-                   status=result.status)
+    proof = "optimal" if result.status == "optimal" else "feasible"
+    note = Note.of(f"note.truck_corridors.{proof}", sites=p, share=result.objective / total, range_km=range_km)
     units = int(param("siting.csv", "truck_corridor_min_dc_units", "units"))
     return pd.DataFrame({"family": "truck_dc", "zone_id": list(result.sites), "min_units": units}), note
 
