@@ -10,6 +10,7 @@ import argparse
 import functools
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -322,6 +323,11 @@ class _Formatter(argparse.HelpFormatter):
 
     def add_usage(self, usage, actions, groups, prefix=None):
         super().add_usage(usage, actions, groups, i18n.text("argparse.usage", self.lang) if prefix is None else prefix)
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        # argparse ends a section title with an ASCII colon; Chinese punctuation is full-width
+        return re.sub(r"(?m)^(\S[^\n]*?):$", "\\1：", text) if self.lang == "zh" else text
 
 
 #: argparse's own error messages and their catalogue keys (the named groups are the fields)

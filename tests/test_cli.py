@@ -129,7 +129,7 @@ def _help(argv: list[str], capsys) -> str:
 
 def test_help_speaks_chinese_with_defaults(capsys):
     text = _help(["--lang", "zh", "run", "--help"], capsys)
-    assert text.startswith("用法：fleetsim run") and "位置参数" in text and "选项" in text
+    assert text.startswith("用法：fleetsim run") and "位置参数：" in text and "选项：" in text and "选项:" not in text
     assert "仿真车队的比例，取值 (0, 1]（默认：情景文件中的值）" in text and "显示本帮助并退出" in text
     assert "default" not in text and "fraction" not in text
     text = _help(["dashboard", "--help", "--lang=zh"], capsys)
@@ -170,6 +170,14 @@ def test_scenario_problems_in_chinese(tmp_path, capsys):
     assert main(["validate", str(bad), "--lang", "zh"]) == 2
     err = capsys.readouterr().err
     assert "start_year 2030 晚于 end_year 2020" in err and "阶段年份必须递增（实际为 2030 之后是 2025）" in err
+    # a choice list and the name rule said in words, not as Python or a regular expression
+    bad.write_text("name: 'bad name!'\nyear: 2025\nstock:\n  hydrogen_production_route: blue\n", encoding="utf-8")
+    assert main(["validate", str(bad), "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert "name：只能包含字母、数字及 . _ -，且须以字母或数字开头（实际为 'bad name!'）" in err
+    assert "应为 'grey'、'coal' 或 'green' 之一（实际为 'blue'）" in err
+    assert main(["validate", str(bad), "--lang", "en"]) == 2
+    assert "name: letters, digits, '.', '_' and '-' only" in capsys.readouterr().err
     bad.write_text("a: &x 1\nb: *x\n", encoding="utf-8")
     assert main(["validate", str(bad), "--lang", "zh"]) == 2
     assert "不允许使用锚点（&name）；请直接写出值（第 1 行第 4 列）" in capsys.readouterr().err
@@ -209,6 +217,6 @@ def test_key_figures_read_as_people_read_them():
 
 def test_built_in_scenarios_described_in_the_command_language(capsys):
     assert main(["scenarios", "--lang", "zh"]) == 0
-    assert "shenzhen-2025        校准的基准保有量路径" in capsys.readouterr().out
+    assert "shenzhen-2025        基准情景（保有量路径经历史数据校准）" in capsys.readouterr().out
     assert main(["scenarios", "--lang", "en"]) == 0
     assert "shenzhen-2030        Calibrated baseline stock path" in capsys.readouterr().out

@@ -50,6 +50,8 @@ __all__ = [
 
 FIRST_YEAR, LAST_YEAR = 2015, 2035
 _BUILTIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+#: what a scenario's (and a sweep's) name may hold
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
 class SimulationParams(BaseModel):
@@ -79,7 +81,7 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
-    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    name: str = Field(min_length=1, max_length=80, pattern=NAME_PATTERN)
     description: str = Field("", max_length=2000)
     year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR, description="calendar year simulated")
     seed: int = Field(0, ge=0, le=2**32 - 1)
@@ -130,9 +132,15 @@ def _problem(item: dict, lang: str) -> str:
             return f"{where}：{cause.zh}"
         return f"{where}: {item['msg'].removeprefix('Value error, ')}"
     key = f"validation.{kind}"
+    ctx = item.get("ctx") or {}
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == NAME_PATTERN:
+        # a planner reads what a name may hold, not the regular expression
+        return i18n.text("validation.name_pattern", lang, where=where, got=got)
     if kind in ("missing", "extra_forbidden") or (lang == "zh" and key in i18n.catalogue()):
         fields = {name: show(value) if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else value
-                  for name, value in (item.get("ctx") or {}).items()}
+                  for name, value in ctx.items()}
+        if kind == "literal_error" and lang == "zh":  # 'a', 'b' or 'c' -> 'a'、'b' 或 'c'
+            fields["expected"] = str(ctx["expected"]).replace(" or ", " 或 ").replace(", ", "、")
         return i18n.text(key, lang, where=where, got=got, **fields)
     return i18n.text("validation.other", lang, where=where, message=item["msg"], got=got)
 

@@ -41,7 +41,8 @@ from szplan.data import i18n
 from szplan.data.limits import limit
 
 from ..errors import ScenarioError
-from ..runs.scenario import Scenario, builtin_scenarios, load_scenario, scenario_from_dict, validation_error
+from ..runs.scenario import (NAME_PATTERN, Scenario, builtin_scenarios, load_scenario, scenario_from_dict,
+                             validation_error)
 from ..runs.yaml_loader import load_yaml_file, one_line, show
 
 __all__ = [
@@ -113,7 +114,7 @@ class _SweepFile(BaseModel):
 
     model_config = _STRICT
 
-    name: str | None = Field(None, min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    name: str | None = Field(None, min_length=1, max_length=80, pattern=NAME_PATTERN)
     description: str = Field("", max_length=2000)
     base: str | dict[str, Any]
     set: dict[str, Any] = {}
