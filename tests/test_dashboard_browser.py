@@ -18,7 +18,6 @@ from szplan.fleetsim.runs.scenario import load_scenario
 
 pytestmark = [pytest.mark.slow, *[
     pytest.mark.browser,
-    pytest.mark.xdist_group("browser"),  # one browser and one dashboard server for the module
     pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium is not installed at /usr/bin/chromium "
                        "(apt-get install chromium chromium-driver)"),
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),

@@ -287,7 +287,6 @@ def cluster():
 
 @pytest.mark.slow
 @pytest.mark.cluster
-@pytest.mark.xdist_group("cluster")  # one LocalCluster for the module
 def test_small_sweep_tables(tiny_sweep):
     code, out, printed = tiny_sweep
     assert code == 0
@@ -337,7 +336,6 @@ def test_small_sweep_tables(tiny_sweep):
 
 @pytest.mark.slow
 @pytest.mark.cluster
-@pytest.mark.xdist_group("cluster")  # one LocalCluster for the module
 def test_resume_skips_finished_runs(tiny_sweep, cluster):
     _, out, _ = tiny_sweep
     spec = load_sweep(EXAMPLES / "sweep-tiny.yaml")
@@ -374,7 +372,6 @@ def test_resume_skips_finished_runs(tiny_sweep, cluster):
 
 @pytest.mark.slow
 @pytest.mark.cluster
-@pytest.mark.xdist_group("cluster")  # one LocalCluster for the module
 def test_failing_runs_are_reported_and_the_others_finish(tmp_path, cluster):
     # a point whose stock projection ends before the scenario year is refused before anything runs
     refused = _write(tmp_path / "refused.yaml", {"base": "shenzhen-2030", "set": {"simulation.sample": 0.002},
@@ -419,7 +416,6 @@ def _processing(scheduler) -> dict[str, list[str]]:
 
 @pytest.mark.slow
 @pytest.mark.cluster
-@pytest.mark.xdist_group("cluster")  # one LocalCluster for the module
 def test_killed_worker_still_gives_every_result(tmp_path, cluster):
     sweep = _write(tmp_path / "kill.yaml", {"base": "shenzhen-2030", "set": {"simulation.sample": 0.002},
                                             "grid": {"stock.nev_share_path.2030": [0.85, 0.95, 1.0]}, "seeds": 2})
