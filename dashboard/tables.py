@@ -12,7 +12,7 @@ from .figures import plan_targets
 from .figures_day import station_group
 from .style import nice_name
 
-__all__ = ["target_status", "targets_table", "station_table", "station_rows_in", "district_name", "figures_comparison",
+__all__ = ["target_status", "targets_table", "station_table", "station_rows_in", "figures_comparison",
            "format_value"]
 
 #: the station table's columns whose values are codes said in the visitor's language, and the
@@ -114,12 +114,6 @@ def station_table(stations: pd.DataFrame, station_use: pd.DataFrame, siting: pd.
         "max_queue": use["max_queue"].astype(int),
     })
     return out.sort_values(["utilisation_pct", "station_id"], ascending=[False, True], ignore_index=True)
-
-
-def district_name(name, lang: str = "en") -> str:
-    """A district's name in ``lang`` (``district.<name>`` when catalogued, else as given)."""
-    key = f"district.{name}"
-    return i18n.text(key, lang) if key in i18n.catalogue() else str(name)
 
 
 def station_rows_in(rows: list[dict], lang: str = "en") -> list[dict]:

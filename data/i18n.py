@@ -13,7 +13,8 @@ import functools
 import os
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "catalogue", "language", "text", "verdict_text", "figure_name", "unit_name", "error_text",
+__all__ = ["LANGUAGES", "catalogue", "language", "text", "verdict_text", "figure_name", "unit_name", "district_name",
+           "error_text",
            "Translatable", "Problem", "Note"]
 
 #: the languages of the catalogue, the default first
@@ -83,6 +84,12 @@ def unit_name(unit: str, lang: str = "en") -> str:
     """A unit in ``lang`` (``unit.<unit>`` when catalogued, else as given)."""
     key = f"unit.{unit}"
     return text(key, lang) if key in catalogue() else str(unit)
+
+
+def district_name(name, lang: str = "en") -> str:
+    """A district's name in ``lang`` (``district.<name>`` when catalogued, else as given)."""
+    key = f"district.{name}"
+    return text(key, lang) if key in catalogue() else ("" if name is None or name != name else str(name))
 
 
 def error_text(err, lang: str = "en") -> str:

@@ -122,8 +122,7 @@ def plan_table(table, lang: str = "en"):
     and equipment named in ``lang``, amounts with thousands separators."""
     out = table.loc[:, [c for c in table.columns if c not in _PLAN_UNITS or table[c].sum() > 0]].copy()
     if "district" in out.columns:
-        out["district"] = [i18n.text(f"district.{d}", lang) if f"district.{d}" in i18n.catalogue() else d
-                           for d in out["district"]]
+        out["district"] = [i18n.district_name(d, lang) for d in out["district"]]
     for c in out.columns:
         if c not in ("district", "year"):
             out[c] = [f"{v:,.0f}" for v in out[c]]

@@ -15,7 +15,7 @@ from ..figures import zone_map_figure, zone_values
 from ..figures_map import ZONE_METRICS, zone_metric_label
 from ..state import DashboardState, current_state
 from ..style import KIND_COLOURS
-from ..tables import district_name, station_rows_in, station_table
+from ..tables import station_rows_in, station_table
 from ..ui import (DATA_ERRORS, error_box, error_text, graph, html_table, lang, localised, no_data, page_header,
                   pick_run, run_picker, simple_table, table_style, tr)
 
@@ -133,7 +133,7 @@ def districts(state: DashboardState, run_id: str | None) -> str:
     except DATA_ERRORS as err:
         return f"<p>{escape(i18n.error_text(err, lang()))}</p>"
     language = lang()
-    rows = [{k: (f"{v:,.0f}" if isinstance(v, float) else district_name(v, language) if k == "district" else v)
+    rows = [{k: (f"{v:,.0f}" if isinstance(v, float) else i18n.district_name(v, language) if k == "district" else v)
              for k, v in r.items()} for r in table.to_dict("records")]
     columns = tuple((tr(k) if k.startswith("col.") else k, c) for k, c in _DISTRICT_KEYS if c in table.columns)
     return simple_table(rows, columns, numeric={c for _, c in columns if c != "district"})

@@ -66,10 +66,11 @@ def quarter_energy(scenario: Scenario, stock: pd.DataFrame, *, quarter: int = 1,
     days, weekdays = quarter_days(scenario.year, quarter)
     stations = year_stations(scenario, stock) if stations is None else stations
     fleet = fleet_in_months(stock, scenario.year, months)
+    sample = _energy_sample(scenario)
     total = {"grid_metered": 0.0, "home": 0.0}
     for weekday, count in ((True, weekdays), (False, days - weekdays)):
         day = DayType(f"q{quarter}_{'weekday' if weekday else 'weekend'}", months, weekday, count)
-        result = simulate_day(scenario, stock, stations=stations, day=day, sample=_energy_sample(scenario), fleet=fleet)
+        result = simulate_day(scenario, stock, stations=stations, day=day, sample=sample, fleet=fleet)
         for scope, gwh in charging_energy_by_scope(result.tables["sessions"]).items():
             total[scope] += gwh * count
     return total

@@ -155,13 +155,9 @@ def _with_district(frame: pd.DataFrame, district: pd.Series) -> pd.DataFrame:
     out = frame.copy()
     if "district" not in out.columns:
         out.insert(out.columns.get_loc("zone_id") + 1, "district", out["zone_id"].map(district))
-    out.insert(out.columns.get_loc("district") + 1, "district_zh", out["district"].map(_district_zh))
+    names_zh = [i18n.district_name(d, "zh") for d in out["district"]]
+    out.insert(out.columns.get_loc("district") + 1, "district_zh", names_zh)
     return out
-
-
-def _district_zh(name) -> str:
-    key = f"district.{name}"
-    return i18n.text(key, "zh") if key in i18n.catalogue() else ("" if pd.isna(name) else str(name))
 
 
 def export_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:

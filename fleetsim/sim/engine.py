@@ -271,7 +271,7 @@ class FleetModel:
                 delay = max(delay, env.now - plan[k][0])
                 continue
             found = yield from self._seek(i, int(self.a.roam_zone[i, k]), self.rules.family[i], cycle_end=cycle_end,
-                                          rest_of_day=self._energy_left_to_drive(i, plan, k, done))
+                                          rest_of_day=self._peak_need(i, plan, k, done))
             if not found:
                 self.stopped[i] = True
                 return
@@ -289,7 +289,7 @@ class FleetModel:
                                    dwell_end=dwell_end, patience_min=max(dwell_end - self.env.now, 0.0))
         elif self.rules.family[i] is not None:
             yield from self._seek(i, int(a.base_zone[i]), self.rules.family[i], cycle_end=cycle_end,
-                                  rest_of_day=self._energy_left_to_drive(i, plan, k, 0.0))
+                                  rest_of_day=self._peak_need(i, plan, k, 0.0))
 
     def _peak_end_min(self, t: float) -> float | None:
         """End of the public tariff's peak stretch holding clock minute ``t``; None outside."""
@@ -298,6 +298,15 @@ class FleetModel:
             if start <= t - day < end:
                 return day + end
         return None
+
+    def _answers_peak_now(self, i: int) -> bool:
+        """A responding driver of a peak-priced family while the public price is at its peak."""
+        return bool(self.a.responsive[i]) and self.rules.family[i] in _PEAK_PRICED \
+            and self._peak_end_min(self.env.now) is not None
+
+    def _peak_need(self, i: int, plan: list, k: int, done: float) -> float | None:
+        """The rest of the day's energy when the driver answers the peak price now, else None."""
+        return self._energy_left_to_drive(i, plan, k, done) if self._answers_peak_now(i) else None
 
     def _energy_left_to_drive(self, i: int, plan: list, k: int, done: float) -> float:
         """Energy the rest of the day's blocks use, from block ``k`` after ``done`` minutes."""
@@ -312,12 +321,10 @@ class FleetModel:
         """A responding driver skips a public top-up between blocks while the price is at its
         peak if the battery lasts, with the reserve, until the peak ends."""
         r = self.rules
-        if not self.a.responsive[i] or self.depot_res[i] >= 0 or r.family[i] not in _PEAK_PRICED \
-                or (r.commuter[i] and self.a.ac_user[i] and k == 1):
+        if self.depot_res[i] >= 0 or (r.commuter[i] and self.a.ac_user[i] and k == 1) \
+                or not self._answers_peak_now(i):
             return False
         peak_end = self._peak_end_min(self.env.now)
-        if peak_end is None:
-            return False
         b0, b1, bkm = plan[k]
         driving = max(0.0, min(peak_end, b1 + delay) - max(b0 + delay, self.env.now))
         return self.store[i] - bkm * self.a.store_per_km[i] * driving / (b1 - b0) > r.reserve[i]
@@ -385,16 +392,15 @@ class FleetModel:
         """Drive to the best reachable candidate, balking at long queues and leaving queues that
         last too long. Returns False (and records unserved demand) if not served.
 
-        A responding driver who seeks while the price is at its peak charges only the
-        ``rest_of_day`` energy (the day's remaining driving) above the reserve, when given."""
+        ``rest_of_day`` (the day's remaining driving, :meth:`_peak_need`) caps the charge of a
+        driver who answers the peak price at that energy above the reserve."""
         candidates = list(self.nearest[family][zone]) if family else []
         if self.depot_res[i] >= 0:
             candidates.append(int(self.depot_res[i]))
         origin = zone
         per_km, slow = self.a.store_per_km[i], self.rules.slowdown[i]
         target_soc = self.rules.charge_to_soc[i]
-        if rest_of_day is not None and family in _PEAK_PRICED and self.a.responsive[i] \
-                and self._peak_end_min(self.env.now) is not None:
+        if rest_of_day is not None and self._answers_peak_now(i):
             target_soc = min(target_soc, (rest_of_day + self.rules.reserve[i]) / self.store_capacity_values[i])
         wanted = max(target_soc * self.store_capacity_values[i] - self.store[i], 0.0)
         max_kw = self.rules.max_kw[i]

@@ -172,13 +172,18 @@ def deferred_start_min(plug_min, depart_min, need_min, valley: tuple[float, floa
 def deferred_start_min_one(plug_min: float, depart_min: float, need_min: float, valley: tuple[float, float],
                            spread_min: float) -> float:
     """:func:`deferred_start_min` for one session, in plain floats (the simulation's hot path)."""
+    next_start = _next_valley_start_min(plug_min, valley)
+    start = plug_min if next_start is None else next_start + spread_min
+    return max(min(start, depart_min - need_min), plug_min)
+
+
+def _next_valley_start_min(plug_min: float, valley: tuple[float, float]) -> float | None:
+    """The clock minute the next valley starts, or None when ``plug_min`` is inside one."""
     v0, v1 = valley
     day = math.floor(plug_min / _DAY_MIN) * _DAY_MIN
     if v0 <= plug_min - day < v1:
-        start = plug_min
-    else:
-        start = (day + v0 if plug_min - day < v0 else day + _DAY_MIN + v0) + spread_min
-    return max(min(start, depart_min - need_min), plug_min)
+        return None
+    return day + v0 if plug_min - day < v0 else day + _DAY_MIN + v0
 
 
 def valley_window_spread_min(plug_min: float, depart_min: float, need_min: float,
@@ -186,10 +191,8 @@ def valley_window_spread_min(plug_min: float, depart_min: float, need_min: float
     """Minutes after the next valley start within which a charge of ``need_min`` can still start
     and finish inside that valley and before departure (0 when the plug-in is inside a valley or
     no such start exists)."""
-    v0, v1 = valley
-    day = math.floor(plug_min / _DAY_MIN) * _DAY_MIN
-    if v0 <= plug_min - day < v1:
+    start = _next_valley_start_min(plug_min, valley)
+    if start is None:
         return 0.0
-    start = day + v0 if plug_min - day < v0 else day + _DAY_MIN + v0
-    latest = min(start - v0 + v1, depart_min) - need_min
+    latest = min(start - valley[0] + valley[1], depart_min) - need_min
     return max(latest - start, 0.0)
